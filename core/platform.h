@@ -1,0 +1,113 @@
+/*
+ * The operating-system boundary of the core.  core/ reaches the kernel only
+ * through these functions; platform/linux/ implements them.  None of them
+ * takes a lock or logs on the fast path; all return 0 or a negative errno.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef LOWMAP_PLATFORM_H
+#define LOWMAP_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Protection bits, same values as PROT_* on every platform we target. */
+enum {
+    PLAT_PROT_NONE = 0,
+    PLAT_PROT_READ = 1,
+    PLAT_PROT_WRITE = 2,
+};
+
+/* What backs a mapping. */
+enum plat_backing {
+    PLAT_BACKING_ANON_PRIVATE = 0, /* heap, private anonymous, private file */
+    PLAT_BACKING_SHMEM,            /* shared anonymous, memfd, tmpfs, SysV */
+    PLAT_BACKING_FILE,             /* MAP_SHARED regular file */
+    PLAT_BACKING_DEVICE,           /* character device (DRM nodes), dma-buf */
+};
+
+/* One VMA as the kernel describes it. */
+struct plat_vma {
+    uintptr_t start, end; /* [start, end), page aligned */
+    uint64_t offset;      /* byte offset of start in the backing file */
+    uint64_t dev;         /* device of the backing inode (makedev) */
+    uint64_t ino;         /* backing inode, 0 when anonymous private */
+    unsigned prot;        /* PLAT_PROT_* */
+    bool shared;          /* MAP_SHARED */
+    enum plat_backing backing;
+};
+
+/* How VMAs are queried. */
+enum plat_vma_backend {
+    PLAT_VMA_AUTO = 0,         /* PROCMAP_QUERY when the kernel has it */
+    PLAT_VMA_PROCMAP_QUERY,    /* ioctl on /proc/self/maps (6.11+) */
+    PLAT_VMA_MAPS,             /* parse /proc/self/maps */
+};
+
+size_t plat_page_size(void);
+
+/* Choose the VMA backend; returns -ENOTSUP if the kernel lacks it. */
+int plat_vma_set_backend(enum plat_vma_backend backend);
+enum plat_vma_backend plat_vma_backend(void);
+/* True when the running kernel answers PROCMAP_QUERY. */
+bool plat_have_procmap_query(void);
+
+/* The VMA containing @addr; -ENOENT when @addr is not mapped. */
+int plat_vma_query(uintptr_t addr, struct plat_vma *out);
+
+/*
+ * Find a hole of @size bytes aligned to @align lying wholly inside
+ * [lo, hi), searching from @hi downwards.  -ENOMEM when there is none.
+ */
+int plat_find_hole(size_t size, size_t align, uintptr_t lo, uintptr_t hi,
+                   uintptr_t *out);
+
+/* Reserve [addr, addr+len) PROT_NONE without replacing anything:
+ * -EEXIST when something is mapped there already. */
+int plat_reserve(uintptr_t addr, size_t len);
+/* Replace whatever is at [addr, addr+len) with a PROT_NONE placeholder. */
+int plat_placeholder(uintptr_t addr, size_t len);
+/* Replace [addr, addr+len) with zeroed private anonymous memory. */
+int plat_map_anon(uintptr_t addr, size_t len, unsigned prot);
+/* Unmap [addr, addr+len) entirely (used when the range is not ours). */
+int plat_unmap(uintptr_t addr, size_t len);
+
+/*
+ * Duplicate the mapping at [src, src+len) onto dst with mremap(old_len 0),
+ * replacing what is at dst.  On failure the slot may be left unmapped:
+ * callers restore it with plat_reserve().  -EINVAL: the kernel refuses this
+ * kind of mapping (private); -EFAULT: it refuses special (PFNMAP /
+ * DONTEXPAND) mappings.
+ */
+int plat_mremap_dup(uintptr_t src, size_t len, uintptr_t dst);
+
+/*
+ * Map the file behind @vma again at dst, from the VMA's own offset, for
+ * @len bytes (len <= vma size), MAP_SHARED|MAP_FIXED with @prot.  Tries
+ * every open fd of this process on the same inode (for DRM nodes only the
+ * open file description the driver used works) and remembers the one that
+ * worked.  -ENOENT when no fd refers to the file.
+ */
+int plat_fd_remap(const struct plat_vma *vma, size_t len, uintptr_t dst,
+                  unsigned prot);
+
+/* Fault in [addr, addr+len) in one call; best effort. */
+void plat_populate(uintptr_t addr, size_t len, bool write);
+
+/* Kernel features reported by lowmap_probe(). */
+bool plat_have_pagemap_scan(void);
+bool plat_have_uffd_wp_async(void);
+bool plat_have_populate(void);
+
+/* A shared memory object for probes: an fd of @size bytes. */
+int plat_shm_create(size_t size);
+/* Map @fd shared at any (high) address. */
+int plat_map_shared(int fd, size_t size, uintptr_t *out);
+void plat_close(int fd);
+
+/* Registered at init: keeps the core's lock sane across fork(). */
+int plat_atfork(void (*prepare)(void), void (*parent)(void),
+                void (*child)(void));
+
+#endif /* LOWMAP_PLATFORM_H */
