@@ -100,8 +100,11 @@ enum lowmap_strategy {
 /**
  * Address-space callbacks for translators that own the low 4 GiB.
  *
- * Once installed, lowmap never maps low memory of its own: every range it
- * uses comes from reserve() (or from lowmap_add_range()).
+ * With reserve and release installed, lowmap never maps low memory of its
+ * own: every range it uses comes from reserve() (or from
+ * lowmap_add_range()).  Give both or neither; a translator that only wants
+ * to hear about lowmap's mappings (box64-style bookkeeping) gives notify
+ * alone and lowmap reserves its arena itself.
  *
  * reserve: return @size bytes aligned to @align whose end lies at or below
  *   @limit, or NULL.  The range must stay reserved (any protection) until
@@ -190,7 +193,7 @@ LOWMAP_API uintptr_t lowmap_limit(void);
 /**
  * Install address-space callbacks (see struct lowmap_va_ops).  @ops is
  * copied.  Returns LOWMAP_EBUSY once the arena has handed out memory,
- * LOWMAP_EINVAL if reserve or release is missing.
+ * LOWMAP_EINVAL if only one of reserve and release is given, or nothing.
  */
 LOWMAP_API int lowmap_set_va_ops(const struct lowmap_va_ops *ops);
 

@@ -1,0 +1,432 @@
+/*
+ * lowmap_alias_*: choosing a strategy, the view cache, the live-handle set,
+ * shadow copies, and placed memory.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alias.h"
+#include "arena.h"
+#include "core.h"
+#include "log.h"
+
+struct placed {
+    uintptr_t addr;
+    size_t len;
+    UT_hash_handle hh;
+};
+
+/* All guarded by the core lock. */
+static struct view *cache;          /* zero-copy views by host VMA start */
+static struct lowmap_alias *live;   /* handles not yet released */
+static struct placed *placed_blocks; /* lowmap_mem_alloc() memory */
+
+/* ---- view cache -------------------------------------------------------- */
+
+static void cache_remove(struct view *v)
+{
+    if (v->cached) {
+        HASH_DEL(cache, v);
+        v->cached = false;
+    }
+}
+
+struct view *cache_find(const struct request *rq)
+{
+    struct view *v;
+    uintptr_t key = rq->vma.start;
+
+    HASH_FIND(hh, cache, &key, sizeof(key), v);
+    if (!v)
+        return NULL;
+    /* Drivers free and reuse addresses: the view is only good for the
+     * very mapping it duplicated. */
+    if (v->dev != rq->vma.dev || v->ino != rq->vma.ino ||
+        v->offset != rq->vma.offset) {
+        log_trace("cache: %#lx now maps another object; dropping its view",
+                  (unsigned long)key);
+        cache_remove(v);
+        return NULL;
+    }
+    if (v->host + v->len < rq->end)
+        return NULL; /* too short: a longer view replaces it */
+    return v;
+}
+
+void cache_insert(struct view *v)
+{
+    struct view *old;
+
+    HASH_FIND(hh, cache, &v->host, sizeof(v->host), old);
+    if (old)
+        cache_remove(old); /* its holders keep it until they release */
+    HASH_ADD(hh, cache, host, sizeof(v->host), v);
+    v->cached = true;
+}
+
+/* ---- placed memory ------------------------------------------------------ */
+
+bool placed_contains(uintptr_t addr, size_t len)
+{
+    struct placed *p, *tmp;
+
+    HASH_ITER(hh, placed_blocks, p, tmp)
+        if (addr >= p->addr && addr + len <= p->addr + p->len)
+            return true;
+    return false;
+}
+
+static uintptr_t page_up(uintptr_t v)
+{
+    return (v + plat_page_size() - 1) & ~(uintptr_t)(plat_page_size() - 1);
+}
+
+int lowmap_mem_alloc(size_t size, void **out)
+{
+    struct placed *p;
+    uintptr_t low;
+    int err;
+
+    if (!out)
+        return LOWMAP_EINVAL;
+    *out = NULL;
+    if (!size)
+        return LOWMAP_EINVAL;
+    if (page_up(size) < size)
+        return LOWMAP_EOVERFLOW;
+    lowmap__init();
+    if (!(p = calloc(1, sizeof(*p))))
+        return LOWMAP_ENOMEM;
+    p->len = page_up(size);
+    lowmap__lock();
+    err = arena_alloc(p->len, false, &low);
+    if (!err && (err = plat_map_anon(low, p->len,
+                                     PLAT_PROT_READ | PLAT_PROT_WRITE))) {
+        plat_placeholder(low, p->len);
+        arena_free(low, p->len);
+    }
+    if (!err) {
+        p->addr = low;
+        HASH_ADD(hh, placed_blocks, addr, sizeof(p->addr), p);
+        arena_notify(low, p->len, PLAT_PROT_READ | PLAT_PROT_WRITE);
+    }
+    lowmap__unlock();
+    if (err) {
+        free(p);
+        return err;
+    }
+    *out = (void *)low;
+    return 0;
+}
+
+int lowmap_mem_free(void *ptr)
+{
+    uintptr_t addr = (uintptr_t)ptr;
+    struct placed *p;
+
+    if (!ptr)
+        return LOWMAP_EINVAL;
+    lowmap__init();
+    lowmap__lock();
+    HASH_FIND(hh, placed_blocks, &addr, sizeof(addr), p);
+    if (p) {
+        HASH_DEL(placed_blocks, p);
+        if (plat_placeholder(p->addr, p->len) < 0) {
+            arena_lose(p->addr, p->len);
+        } else {
+            arena_notify(p->addr, p->len, PLAT_PROT_NONE);
+            arena_free(p->addr, p->len);
+        }
+    }
+    lowmap__unlock();
+    if (!p)
+        return LOWMAP_ENOENT;
+    free(p);
+    return 0;
+}
+
+/* ---- choosing a strategy ---------------------------------------------- */
+
+/* True when the host range needs no view at all. */
+static int no_view_strategy(const struct request *rq)
+{
+    bool client = rq->access & LOWMAP_CLIENT_RANGE;
+    size_t len = rq->end - rq->base;
+
+    if (rq->end > arena_limit())
+        return 0;
+    if (client && !arena_contains_foreign(rq->base, len, true))
+        return 0;
+    if (strategy_enabled(LOWMAP_STRATEGY_PLACED) &&
+        placed_contains(rq->base, len))
+        return LOWMAP_STRATEGY_PLACED;
+    /* A translator that supplies memory owns the low address space: only
+     * what it gave us is known to be safe to hand out as is. */
+    if (strategy_enabled(LOWMAP_STRATEGY_PASSTHROUGH) &&
+        (client || !arena_foreign() ||
+         arena_contains_foreign(rq->base, len, false)))
+        return LOWMAP_STRATEGY_PASSTHROUGH;
+    return 0;
+}
+
+/*
+ * Checks that [base, end) is mapped without holes and finds the access
+ * the host allows.  rq->have_vma is set when one VMA covers it all, which
+ * the zero-copy strategies need.
+ */
+static int inspect_host(struct request *rq, unsigned *prot)
+{
+    uintptr_t at = rq->base;
+    struct plat_vma vma;
+
+    *prot = PLAT_PROT_READ | PLAT_PROT_WRITE;
+    while (at < rq->end) {
+        if (plat_vma_query(at, &vma) < 0 || vma.start > at)
+            return LOWMAP_EFAULT;
+        if (at == rq->base) {
+            rq->vma = vma;
+            rq->have_vma = vma.end >= rq->end;
+        }
+        *prot &= vma.prot;
+        at = vma.end;
+    }
+    return 0;
+}
+
+static bool needs_copy_in(unsigned access)
+{
+    if (access & LOWMAP_INVALIDATE)
+        return false;
+    /* Write-only with explicit flush: unflushed bytes are undefined. */
+    return !(!(access & LOWMAP_READ) && (access & LOWMAP_FLUSH_EXPLICIT));
+}
+
+static int choose_view(struct request *rq, struct view **out)
+{
+    static int (*const zero_copy[])(const struct request *, struct view **) = {
+        [LOWMAP_STRATEGY_MREMAP] = strategy_mremap,
+        [LOWMAP_STRATEGY_FD_REMAP] = strategy_fd_remap,
+    };
+    int err = LOWMAP_ENOTSUP, e;
+    unsigned prot;
+
+    if ((e = inspect_host(rq, &prot)))
+        return e;
+    if (rq->have_vma && (*out = cache_find(rq)) &&
+        strategy_enabled((*out)->strategy)) {
+        (*out)->refs++;
+        counter_add(cache_hits, 1);
+        return 0;
+    }
+    for (int s = LOWMAP_STRATEGY_MREMAP; s <= LOWMAP_STRATEGY_FD_REMAP; s++) {
+        if (!strategy_enabled(s))
+            continue;
+        e = zero_copy[s](rq, out);
+        if (!e) {
+            cache_insert(*out);
+            return 0;
+        }
+        if (e != LOWMAP_ENOTSUP)
+            err = e;
+    }
+    if (!strategy_enabled(LOWMAP_STRATEGY_SHADOW))
+        return err;
+    /* A shadow reads the host at create and writes it at flush. */
+    if ((needs_copy_in(rq->access) && !(prot & PLAT_PROT_READ)) ||
+        ((rq->access & LOWMAP_WRITE) && !(prot & PLAT_PROT_WRITE)))
+        return LOWMAP_EFAULT;
+    return strategy_shadow(rq, out);
+}
+
+/* ---- shadow copies ------------------------------------------------------ */
+
+static void copy_in(lowmap_alias *a, size_t off, size_t size)
+{
+    memcpy((char *)a->ptr + off, (const char *)a->host + off, size);
+    counter_add(bytes_in, size);
+}
+
+static void copy_out(lowmap_alias *a, size_t off, size_t size)
+{
+    memcpy((char *)a->host + off, (const char *)a->ptr + off, size);
+    counter_add(bytes_out, size);
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+int lowmap_alias_create(const void *host, size_t size, unsigned access,
+                        lowmap_alias **out)
+{
+    struct request rq = {.host = (uintptr_t)host, .size = size,
+                         .access = access};
+    struct view *v = NULL;
+    lowmap_alias *a;
+    int err = 0;
+
+    if (!out)
+        return LOWMAP_EINVAL;
+    *out = NULL;
+    if (!host || !size || (access & ~LOWMAP_ACCESS_MASK) ||
+        !(access & (LOWMAP_READ | LOWMAP_WRITE)))
+        return LOWMAP_EINVAL;
+    if (rq.host + size < rq.host || page_up(rq.host + size) < rq.host + size)
+        return LOWMAP_EOVERFLOW;
+    lowmap__init();
+    rq.base = rq.host & ~(uintptr_t)(plat_page_size() - 1);
+    rq.end = page_up(rq.host + size);
+    if (!(a = calloc(1, sizeof(*a))))
+        return LOWMAP_ENOMEM;
+    a->host = host;
+    a->size = size;
+    a->access = access;
+
+    lowmap__lock();
+    if ((a->strategy = no_view_strategy(&rq))) {
+        a->ptr = (void *)host;
+    } else if (!(err = choose_view(&rq, &v))) {
+        a->view = v;
+        a->strategy = v->strategy;
+        a->ptr = (void *)(v->low + (rq.host - v->host));
+    }
+    if (!err)
+        HASH_ADD_PTR(live, hh, a);
+    lowmap__unlock();
+
+    if (err) {
+        free(a);
+        counter_add(failures, 1);
+        log_warn("no low view of %p+%#zx (access %#x): %s", host, size,
+                 access, lowmap_strerror(err));
+        return err;
+    }
+    if (a->strategy == LOWMAP_STRATEGY_SHADOW && needs_copy_in(access))
+        copy_in(a, 0, size);
+    counter_add(created[a->strategy], 1);
+    counter_add(live, 1);
+    log_trace("alias %p+%#zx -> %p (%s)", host, size, a->ptr,
+              lowmap_strategy_name(a->strategy));
+    *out = a;
+    return 0;
+}
+
+void *lowmap_alias_ptr(const lowmap_alias *a)
+{
+    return a ? a->ptr : NULL;
+}
+
+int lowmap_alias_strategy(const lowmap_alias *a)
+{
+    return a ? a->strategy : LOWMAP_EINVAL;
+}
+
+size_t lowmap_alias_size(const lowmap_alias *a)
+{
+    return a ? a->size : 0;
+}
+
+static bool is_live(lowmap_alias *a)
+{
+    lowmap_alias *found;
+
+    lowmap__lock();
+    HASH_FIND_PTR(live, &a, found);
+    lowmap__unlock();
+    return found != NULL;
+}
+
+/* Validates a sub-range of a live handle. */
+static int check_range(lowmap_alias *a, size_t off, size_t size)
+{
+    if (!a || !size)
+        return LOWMAP_EINVAL;
+    lowmap__init();
+    if (!is_live(a))
+        return LOWMAP_ENOENT;
+    if (off > a->size || size > a->size - off)
+        return LOWMAP_EINVAL;
+    return 0;
+}
+
+int lowmap_alias_flush(lowmap_alias *a, size_t off, size_t size)
+{
+    int err = check_range(a, off, size);
+
+    if (err)
+        return err;
+    if (!(a->access & LOWMAP_WRITE))
+        return LOWMAP_EINVAL;
+    if (a->strategy == LOWMAP_STRATEGY_SHADOW)
+        copy_out(a, off, size);
+    else
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return 0;
+}
+
+int lowmap_alias_refresh(lowmap_alias *a, size_t off, size_t size)
+{
+    int err = check_range(a, off, size);
+
+    if (err)
+        return err;
+    if (a->strategy == LOWMAP_STRATEGY_SHADOW)
+        copy_in(a, off, size);
+    else
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return 0;
+}
+
+int lowmap_alias_release(lowmap_alias *a)
+{
+    lowmap_alias *found;
+
+    if (!a)
+        return LOWMAP_EINVAL;
+    lowmap__init();
+    lowmap__lock();
+    HASH_FIND_PTR(live, &a, found);
+    if (found)
+        HASH_DEL(live, a);
+    lowmap__unlock();
+    if (!found)
+        return LOWMAP_EALREADY;
+
+    /* Copy back before the view goes: the handle is ours alone now. */
+    if (a->strategy == LOWMAP_STRATEGY_SHADOW && (a->access & LOWMAP_WRITE) &&
+        !(a->access & LOWMAP_FLUSH_EXPLICIT))
+        copy_out(a, 0, a->size);
+    if (a->view) {
+        lowmap__lock();
+        if (--a->view->refs == 0) {
+            cache_remove(a->view);
+            view_destroy(a->view);
+        }
+        lowmap__unlock();
+    }
+    counter_sub(live, 1);
+    free(a);
+    return 0;
+}
+
+void *lowmap_translate(const void *host)
+{
+    uintptr_t h = (uintptr_t)host;
+    lowmap_alias *a, *tmp;
+    void *low = NULL;
+
+    if (!host)
+        return NULL;
+    lowmap__init();
+    lowmap__lock();
+    HASH_ITER(hh, live, a, tmp) {
+        uintptr_t start = (uintptr_t)a->host;
+        if (h >= start && h - start < a->size) {
+            low = (char *)a->ptr + (h - start);
+            break;
+        }
+    }
+    lowmap__unlock();
+    return low;
+}

@@ -1,0 +1,80 @@
+/*
+ * Views and handles.
+ *
+ * A view is one low mapping made by lowmap: a zero-copy duplicate of a
+ * host mapping (mremap, fd_remap), shared by every handle on that host
+ * mapping and cached by the host VMA's start, or a shadow copy owned by a
+ * single handle.  A handle (struct lowmap_alias) is what a caller holds:
+ * it points into a view, or straight at the host range for passthrough and
+ * placed memory, which need no view.
+ *
+ * All functions here run with the core lock held, except the copies in
+ * alias_copy_in()/alias_copy_out(), which touch only memory the handle
+ * owns.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef LOWMAP_ALIAS_H
+#define LOWMAP_ALIAS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uthash.h>
+
+#include "platform.h"
+
+struct view {
+    uintptr_t low;   /* slot start */
+    size_t len;      /* slot length, page multiple */
+    uintptr_t host;  /* host address shown at low (page aligned) */
+    int strategy;
+    unsigned refs;
+    bool cached;
+    /* Identity of the host VMA when the view was made, to tell a reused
+     * address from the mapping we duplicated. */
+    uint64_t dev, ino, offset;
+    UT_hash_handle hh; /* cache, keyed by host */
+};
+
+struct lowmap_alias {
+    struct view *view; /* NULL for passthrough and placed */
+    void *ptr;         /* low pointer matching host */
+    const void *host;
+    size_t size;
+    unsigned access;
+    int strategy;
+    UT_hash_handle hh; /* live set, keyed by the handle's address */
+};
+
+/* Page-rounded host request. */
+struct request {
+    uintptr_t host;
+    size_t size;
+    unsigned access;
+    uintptr_t base, end; /* page-rounded [base, end) */
+    bool have_vma;       /* vma describes base, and covers [base, end) */
+    struct plat_vma vma;
+};
+
+/* strategy.c: each returns 0 with *out set, -ENOTSUP when it does not
+ * apply to this mapping, or another negative errno (-ENOMEM: no room). */
+int strategy_mremap(const struct request *rq, struct view **out);
+int strategy_fd_remap(const struct request *rq, struct view **out);
+int strategy_shadow(const struct request *rq, struct view **out);
+/* Tear a view down: placeholder back, slot to quarantine. */
+void view_destroy(struct view *v);
+/* Learned per process: does mremap duplicate device (PFNMAP) mappings? */
+int strategy_pfnmap_dup(void);
+/* Did mremap duplication of shared memory work yet (probe)? */
+int strategy_mremap_shared(void);
+
+/* alias.c: view cache. */
+struct view *cache_find(const struct request *rq);
+void cache_insert(struct view *v);
+
+/* Placed blocks (lowmap_mem_alloc), for the PLACED strategy. */
+bool placed_contains(uintptr_t addr, size_t len);
+
+#endif /* LOWMAP_ALIAS_H */

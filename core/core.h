@@ -1,0 +1,50 @@
+/*
+ * Shared state of the core: the one lock, the configuration and the
+ * counters.
+ *
+ * The core lock guards the arena, the view cache, the set of live handles,
+ * the placed blocks and the learned kernel answers.  It is held while
+ * lowmap_va_ops callbacks run and never while shadow data is copied.
+ * Counters are atomics and need no lock.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef LOWMAP_CORE_H
+#define LOWMAP_CORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "lowmap.h"
+
+/* Reads the configuration once; every public entry point calls it. */
+void lowmap__init(void);
+const struct lowmap__config *lowmap__config(void);
+void lowmap__lock(void);
+void lowmap__unlock(void);
+
+struct lowmap__counters {
+    uint64_t created[LOWMAP_STRATEGY_COUNT];
+    uint64_t live;
+    uint64_t cache_hits;
+    uint64_t bytes_in;
+    uint64_t bytes_out;
+    uint64_t high_pointers;
+    uint64_t failures;
+};
+extern struct lowmap__counters lowmap__counters;
+
+#define counter_add(field, n)                                                \
+    __atomic_fetch_add(&lowmap__counters.field, (n), __ATOMIC_RELAXED)
+#define counter_sub(field, n)                                                \
+    __atomic_fetch_sub(&lowmap__counters.field, (n), __ATOMIC_RELAXED)
+#define counter_get(field)                                                   \
+    __atomic_load_n(&lowmap__counters.field, __ATOMIC_RELAXED)
+
+static inline bool strategy_enabled(int strategy)
+{
+    return lowmap__config()->strategies & (1u << strategy);
+}
+
+#endif /* LOWMAP_CORE_H */

@@ -1,0 +1,112 @@
+/*
+ * lowmap_probe(): find out what works on this kernel by trying it on
+ * memory of our own.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "alias.h"
+#include "arena.h"
+#include "core.h"
+
+static int answer(bool yes)
+{
+    return yes ? LOWMAP_YES : LOWMAP_NO;
+}
+
+/*
+ * Make a view of a small shared memory object with one strategy, then
+ * check it is coherent both ways.  Returns LOWMAP_YES/NO.
+ */
+static int try_zero_copy(int (*strategy)(const struct request *,
+                                         struct view **))
+{
+    size_t len = 2 * plat_page_size();
+    struct request rq = {.access = LOWMAP_READ | LOWMAP_WRITE};
+    struct view *v = NULL;
+    uintptr_t host;
+    int fd, ok = LOWMAP_NO;
+
+    if ((fd = plat_shm_create(len)) < 0)
+        return LOWMAP_NO;
+    if (plat_map_shared(fd, len, &host) < 0) {
+        plat_close(fd);
+        return LOWMAP_NO;
+    }
+    rq.host = rq.base = host;
+    rq.size = len;
+    rq.end = host + len;
+    rq.have_vma = plat_vma_query(host, &rq.vma) == 0 && rq.vma.end >= rq.end;
+
+    lowmap__lock();
+    int err = strategy(&rq, &v);
+    lowmap__unlock();
+    if (!err) {
+        volatile char *lo = (char *)v->low + (host - v->host);
+        volatile char *hi = (char *)host;
+        lo[1] = 0x5a;
+        hi[len - 1] = 0x3c;
+        ok = answer(hi[1] == 0x5a && lo[len - 1] == 0x3c);
+        lowmap__lock();
+        view_destroy(v);
+        lowmap__unlock();
+    }
+    plat_unmap(host, len);
+    plat_close(fd);
+    return ok;
+}
+
+static int try_shadow(void)
+{
+    static const char data[] = "lowmap";
+    struct request rq = {.access = LOWMAP_READ | LOWMAP_WRITE};
+    struct view *v = NULL;
+    int ok;
+
+    rq.host = rq.base = (uintptr_t)data & ~(uintptr_t)(plat_page_size() - 1);
+    rq.end = rq.base + plat_page_size();
+    lowmap__lock();
+    int err = strategy_shadow(&rq, &v);
+    lowmap__unlock();
+    if (err)
+        return LOWMAP_NO;
+    /* Writable and below the limit is all a shadow needs. */
+    volatile char *lo = (char *)v->low;
+    lo[0] = 1;
+    ok = answer(lo[0] == 1 && v->low + v->len <= arena_limit());
+    lowmap__lock();
+    view_destroy(v);
+    lowmap__unlock();
+    return ok;
+}
+
+int lowmap_probe(struct lowmap_caps *out)
+{
+    struct lowmap_caps c = {0};
+
+    if (!out || out->size < sizeof(out->size))
+        return LOWMAP_EINVAL;
+    lowmap__init();
+    c.limit = lowmap_limit();
+    c.strategies = lowmap__config()->strategies;
+    lowmap__lock();
+    c.arena_source = (int)arena_source();
+    lowmap__unlock();
+    c.mremap_shared = try_zero_copy(strategy_mremap);
+    c.fd_remap = try_zero_copy(strategy_fd_remap);
+    c.shadow = try_shadow();
+    lowmap__lock();
+    c.mremap_pfnmap = strategy_pfnmap_dup();
+    lowmap__unlock();
+    c.procmap_query = answer(plat_have_procmap_query());
+    c.pagemap_scan = answer(plat_have_pagemap_scan());
+    c.uffd_wp_async = answer(plat_have_uffd_wp_async());
+    c.populate = answer(plat_have_populate());
+
+    size_t n = out->size < sizeof(c) ? out->size : sizeof(c);
+    c.size = n;
+    memcpy(out, &c, n);
+    return 0;
+}

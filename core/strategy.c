@@ -1,0 +1,202 @@
+/*
+ * The strategies that need a view: mremap duplication, re-mmap of the
+ * mapping's own file, and the shadow copy.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "alias.h"
+#include "arena.h"
+#include "core.h"
+#include "log.h"
+
+/* Zero-copy views show the host VMA from its start: DRM refuses mmap
+ * offsets inside an object, and some drivers' fault handlers ignore the
+ * page offset of partial duplicates.  Small VMAs are shown whole, so later
+ * sub-allocations of the same driver heap hit the cache. */
+#define WHOLE_VMA_MAX ((size_t)64 << 20)
+
+/* Learned answers, guarded by the core lock. */
+static int pfnmap_dup = LOWMAP_UNKNOWN;
+static int mremap_shared = LOWMAP_UNKNOWN;
+
+int strategy_pfnmap_dup(void)
+{
+    return pfnmap_dup;
+}
+
+int strategy_mremap_shared(void)
+{
+    return mremap_shared;
+}
+
+static size_t view_span(const struct request *rq)
+{
+    size_t whole = rq->vma.end - rq->vma.start;
+
+    return whole <= WHOLE_VMA_MAX ? whole : rq->end - rq->vma.start;
+}
+
+static struct view *view_new(int strategy, uintptr_t low, size_t len,
+                             uintptr_t host, const struct plat_vma *vma)
+{
+    struct view *v = calloc(1, sizeof(*v));
+
+    if (!v)
+        return NULL;
+    v->low = low;
+    v->len = len;
+    v->host = host;
+    v->strategy = strategy;
+    v->refs = 1;
+    if (vma) {
+        v->dev = vma->dev;
+        v->ino = vma->ino;
+        v->offset = vma->offset;
+    }
+    return v;
+}
+
+/*
+ * A failed mremap or MAP_FIXED mmap may have unmapped the slot.  Put the
+ * placeholder back without replacing anything; if something else took the
+ * address meanwhile, the slot is lost rather than clobbered.
+ */
+static void slot_recover(uintptr_t low, size_t len)
+{
+    struct plat_vma v;
+    int err = plat_reserve(low, len);
+
+    if (err == -EEXIST && plat_vma_query(low, &v) == 0 && v.start <= low &&
+        v.end >= low + len && v.prot == PLAT_PROT_NONE &&
+        v.backing == PLAT_BACKING_ANON_PRIVATE)
+        err = 0; /* our placeholder never went away */
+    if (err)
+        arena_lose(low, len);
+    else
+        arena_free(low, len);
+}
+
+/* Put the placeholder back over a slot and return it to the arena. */
+static void slot_unmap(uintptr_t low, size_t len)
+{
+    if (plat_placeholder(low, len) < 0) {
+        arena_lose(low, len);
+    } else {
+        arena_notify(low, len, PLAT_PROT_NONE);
+        arena_free(low, len);
+    }
+}
+
+void view_destroy(struct view *v)
+{
+    slot_unmap(v->low, v->len);
+    free(v);
+}
+
+static bool donated_only(const struct request *rq)
+{
+    return rq->access & LOWMAP_CLIENT_RANGE;
+}
+
+/* Common tail of the zero-copy strategies. */
+static int zero_copy_done(const struct request *rq, int strategy,
+                          uintptr_t low, size_t len, struct view **out)
+{
+    struct view *v = view_new(strategy, low, len, rq->vma.start, &rq->vma);
+
+    if (!v) {
+        slot_unmap(low, len);
+        return -ENOMEM;
+    }
+    /* Fault in what the caller asked for in one call, not the whole VMA:
+     * populating untouched shared memory would allocate it. */
+    plat_populate(low + (rq->base - rq->vma.start), rq->end - rq->base,
+                  rq->vma.prot & PLAT_PROT_WRITE);
+    arena_notify(low, len, (int)rq->vma.prot);
+    *out = v;
+    return 0;
+}
+
+int strategy_mremap(const struct request *rq, struct view **out)
+{
+    bool device = rq->have_vma && rq->vma.backing == PLAT_BACKING_DEVICE;
+    uintptr_t low;
+    size_t len;
+    int err;
+
+    if (!rq->have_vma || !rq->vma.shared)
+        return -ENOTSUP;
+    if (device && pfnmap_dup == LOWMAP_NO)
+        return -ENOTSUP;
+    len = view_span(rq);
+    if ((err = arena_alloc(len, donated_only(rq), &low)))
+        return err;
+    err = plat_mremap_dup(rq->vma.start, len, low);
+    if (err) {
+        slot_recover(low, len);
+        /* EFAULT is the kernel refusing PFNMAP/DONTEXPAND duplication:
+         * true of every driver mapping on this kernel, so stop trying. */
+        if (device && err == -EFAULT && pfnmap_dup == LOWMAP_UNKNOWN) {
+            pfnmap_dup = LOWMAP_NO;
+            log_info("mremap: this kernel does not duplicate driver "
+                     "(PFNMAP) mappings; using fd re-mmap for them");
+        }
+        log_trace("mremap: %#lx+%#zx: %d", (unsigned long)rq->vma.start,
+                  len, err);
+        return -ENOTSUP;
+    }
+    if (device)
+        pfnmap_dup = LOWMAP_YES;
+    else
+        mremap_shared = LOWMAP_YES;
+    return zero_copy_done(rq, LOWMAP_STRATEGY_MREMAP, low, len, out);
+}
+
+int strategy_fd_remap(const struct request *rq, struct view **out)
+{
+    uintptr_t low;
+    size_t len;
+    int err;
+
+    if (!rq->have_vma || !rq->vma.shared || !rq->vma.ino)
+        return -ENOTSUP;
+    len = view_span(rq);
+    if ((err = arena_alloc(len, donated_only(rq), &low)))
+        return err;
+    err = plat_fd_remap(&rq->vma, len, low, rq->vma.prot);
+    if (err) {
+        /* The platform leaves a placeholder in the slot on failure. */
+        arena_free(low, len);
+        log_trace("fd_remap: %#lx+%#zx: %d", (unsigned long)rq->vma.start,
+                  len, err);
+        return -ENOTSUP;
+    }
+    return zero_copy_done(rq, LOWMAP_STRATEGY_FD_REMAP, low, len, out);
+}
+
+int strategy_shadow(const struct request *rq, struct view **out)
+{
+    size_t len = rq->end - rq->base;
+    struct view *v;
+    uintptr_t low;
+    int err;
+
+    if ((err = arena_alloc(len, donated_only(rq), &low)))
+        return err;
+    err = plat_map_anon(low, len, PLAT_PROT_READ | PLAT_PROT_WRITE);
+    if (err) {
+        slot_recover(low, len);
+        return err;
+    }
+    v = view_new(LOWMAP_STRATEGY_SHADOW, low, len, rq->base, NULL);
+    if (!v) {
+        slot_unmap(low, len);
+        return -ENOMEM;
+    }
+    arena_notify(low, len, PLAT_PROT_READ | PLAT_PROT_WRITE);
+    *out = v;
+    return 0;
+}
