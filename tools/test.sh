@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Builds lowmap with warnings as errors and runs every test: the whole
+# suite through ctest, then the unit tests again under AddressSanitizer and
+# UndefinedBehaviorSanitizer.  Installs missing Debian packages first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash tools/deps.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+
+# GLX tests need an X server; start a private Xvfb when there is none.
+xvfb_pid=
+cleanup() { [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true; }
+trap cleanup EXIT
+if [ -z "${DISPLAY:-}" ] && command -v Xvfb >/dev/null; then
+  for n in $(seq 90 120); do
+    [ -e "/tmp/.X$n-lock" ] && continue
+    Xvfb ":$n" -screen 0 1024x768x24 -nolisten tcp >/dev/null 2>&1 &
+    xvfb_pid=$!
+    for _ in $(seq 50); do
+      [ -e "/tmp/.X11-unix/X$n" ] && break
+      sleep 0.1
+    done
+    if kill -0 "$xvfb_pid" 2>/dev/null; then export DISPLAY=":$n"; break; fi
+    xvfb_pid=
+  done
+fi
+
+# Runs ctest in $1 and fails when no test ran at all.
+run_ctest() {
+  local dir=$1 log
+  shift
+  log=$(mktemp)
+  set +e
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs" "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  if grep -q "No tests were found" "$log" || ! grep -q "tests passed" "$log"; then
+    echo "lowmap: no tests ran in $dir" >&2
+    rc=1
+  fi
+  rm -f "$log"
+  return "$rc"
+}
+
+echo "== build (warnings are errors)"
+cmake -S . -B build/ci -DBUILD_TESTING=ON -DLOWMAP_WERROR=ON >/dev/null
+cmake --build build/ci -j "$jobs"
+echo "== tests"
+run_ctest build/ci
+
+echo "== unit tests under ASan + UBSan"
+cmake -S . -B build/asan -DBUILD_TESTING=ON -DLOWMAP_WERROR=ON \
+  -DLOWMAP_SANITIZE=ON -DLOWMAP_BUILD_GL=OFF >/dev/null
+cmake --build build/asan -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  run_ctest build/asan
