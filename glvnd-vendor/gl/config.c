@@ -1,0 +1,85 @@
+/*
+ * The GL layer's environment switches and its log.  liblowmap keeps its own
+ * log; this one follows the same LOWMAP_DEBUG mask and "lowmap:" prefix so
+ * that one variable turns on both.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gl_private.h"
+
+struct lm_config lm_config = {
+    .strict = false,
+    .placed = LM_PLACED_PERSISTENT,
+    .log_mask = LM_LOG_ERROR,
+};
+
+static unsigned parse_log_mask(const char *s)
+{
+    static const struct { const char *name; unsigned bits; } levels[] = {
+        { "error", LM_LOG_ERROR },
+        { "warn", LM_LOG_ERROR | LM_LOG_WARN },
+        { "info", LM_LOG_ERROR | LM_LOG_WARN | LM_LOG_INFO },
+        { "trace", LM_LOG_ERROR | LM_LOG_WARN | LM_LOG_INFO | LM_LOG_TRACE },
+        { "all", LM_LOG_ERROR | LM_LOG_WARN | LM_LOG_INFO | LM_LOG_TRACE },
+    };
+    unsigned mask = 0;
+    while (*s) {
+        size_t len = strcspn(s, ",");
+        for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+            if (strlen(levels[i].name) == len &&
+                strncmp(levels[i].name, s, len) == 0)
+                mask |= levels[i].bits;
+        }
+        s += len;
+        if (*s == ',')
+            s++;
+    }
+    return mask;
+}
+
+void lm_config_load(void)
+{
+    const char *s;
+
+    if ((s = getenv("LOWMAP_DEBUG")) != NULL)
+        lm_config.log_mask = parse_log_mask(s);
+    if ((s = getenv("LOWMAP_STRICT")) != NULL)
+        lm_config.strict = strcmp(s, "1") == 0 || strcmp(s, "yes") == 0 ||
+                           strcmp(s, "true") == 0;
+    if ((s = getenv("LOWMAP_PLACED")) != NULL) {
+        if (strcmp(s, "off") == 0 || strcmp(s, "0") == 0)
+            lm_config.placed = LM_PLACED_OFF;
+        else if (strcmp(s, "all") == 0)
+            lm_config.placed = LM_PLACED_ALL;
+        else if (strcmp(s, "persistent") == 0)
+            lm_config.placed = LM_PLACED_PERSISTENT;
+        else
+            lm_log(LM_LOG_WARN, "gl: LOWMAP_PLACED=%s unknown, using "
+                                "persistent", s);
+    }
+    lm_log(LM_LOG_INFO, "gl: strict=%d placed=%s", lm_config.strict,
+           lm_config.placed == LM_PLACED_OFF   ? "off"
+           : lm_config.placed == LM_PLACED_ALL ? "all"
+                                               : "persistent");
+}
+
+void lm_log_(unsigned level, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    /* One write per line keeps lines whole when threads log together. */
+    fprintf(stderr, "lowmap: %s%s\n",
+            level == LM_LOG_ERROR  ? "error: "
+            : level == LM_LOG_WARN ? "warning: "
+                                   : "",
+            line);
+}

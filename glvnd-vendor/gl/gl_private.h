@@ -1,0 +1,297 @@
+/*
+ * Internal interfaces of the GL layer.  Everything here is private to
+ * glvnd-vendor/gl/; the front doors see only ../gl_layer.h.
+ *
+ * Locking: `lm_registry_lock` (state.c) guards the context and share-group
+ * registry; each share group's `lock` guards its buffer table and the
+ * buffers in it.  Neither lock is ever held while calling the host vendor:
+ * host calls may block on the GPU, and a host that calls back into the
+ * window system must not find us holding anything.  Calls into liblowmap
+ * (which may copy for a shadow) happen with the group lock held so that a
+ * buffer's mapping state and its alias change together; liblowmap never
+ * calls back into the GL layer.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef LOWMAP_GL_PRIVATE_H
+#define LOWMAP_GL_PRIVATE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <GL/gl.h>
+#include <GL/glext.h>
+
+#include <uthash.h>
+
+#include "hooks.h"
+#include "lowmap.h"
+
+/* Tokens Debian 12's headers lack. */
+#ifndef GL_MAP_CLIENT_POINTER_BIT_MESA
+#define GL_MAP_CLIENT_POINTER_BIT_MESA 0x4000
+#endif
+#ifndef GL_BUFFER_CLIENT_POINTER_SIZE_MESA
+#define GL_BUFFER_CLIENT_POINTER_SIZE_MESA 0x9790
+#endif
+#ifndef GL_CLIENT_POINTER_RELEASE_ALL_MESA
+#define GL_CLIENT_POINTER_RELEASE_ALL_MESA 0x0001
+#endif
+#ifndef GL_EXTERNAL_VIRTUAL_MEMORY_BUFFER_AMD
+#define GL_EXTERNAL_VIRTUAL_MEMORY_BUFFER_AMD 0x9160
+#endif
+
+#define LM_CLIENT_POINTER_EXT "GL_MESA_map_buffer_client_pointer"
+
+/* ---- host functions (hooks.c) ---------------------------------------- */
+
+enum lm_host {
+#define LM_HOST_SLOT(name, ...) LM_HOST_##name,
+    LOWMAP_GL_HOOKS(LM_HOST_SLOT)
+    LOWMAP_GL_HOST_ONLY(LM_HOST_SLOT)
+#undef LM_HOST_SLOT
+    LM_HOST_COUNT
+};
+
+/* The host's implementation of @slot, resolved on first use and cached;
+ * NULL when the host lacks it. */
+void *lm_host_resolve(enum lm_host slot);
+extern _Atomic(void *) lm_host_cache[LM_HOST_COUNT];
+
+static inline void *lm_host(enum lm_host slot)
+{
+    void *fn = atomic_load_explicit(&lm_host_cache[slot], memory_order_acquire);
+    return fn ? fn : lm_host_resolve(slot);
+}
+
+/* Calls the host function @name with the signature @type. */
+#define LM_HOST_CALL(type, name) ((type)lm_host(LM_HOST_##name))
+
+typedef void(APIENTRY *lm_get_integerv_fn)(GLenum, GLint *);
+typedef const GLubyte *(APIENTRY *lm_get_string_fn)(GLenum);
+typedef const GLubyte *(APIENTRY *lm_get_stringi_fn)(GLenum, GLuint);
+typedef void(APIENTRY *lm_bind_buffer_fn)(GLenum, GLuint);
+typedef GLboolean(APIENTRY *lm_is_buffer_fn)(GLuint);
+typedef void(APIENTRY *lm_finish_fn)(void);
+typedef GLsync(APIENTRY *lm_fence_sync_fn)(GLenum, GLbitfield);
+typedef GLenum(APIENTRY *lm_client_wait_sync_fn)(GLsync, GLbitfield,
+                                                 GLuint64);
+typedef void(APIENTRY *lm_delete_sync_fn)(GLsync);
+typedef GLenum(APIENTRY *lm_get_error_fn)(void);
+typedef void(APIENTRY *lm_get_buffer_parameteriv_fn)(GLenum, GLenum, GLint *);
+typedef void(APIENTRY *lm_get_buffer_parameteri64v_fn)(GLenum, GLenum,
+                                                       GLint64 *);
+typedef void(APIENTRY *lm_get_named_buffer_parameteriv_fn)(GLuint, GLenum,
+                                                           GLint *);
+typedef void(APIENTRY *lm_get_named_buffer_parameteri64v_fn)(GLuint, GLenum,
+                                                             GLint64 *);
+
+/* ---- configuration and logging (config.c) ---------------------------- */
+
+enum lm_placed_mode { LM_PLACED_OFF, LM_PLACED_PERSISTENT, LM_PLACED_ALL };
+
+struct lm_config {
+    bool strict;                 /* LOWMAP_STRICT=1 */
+    enum lm_placed_mode placed;  /* LOWMAP_PLACED */
+    unsigned log_mask;           /* LOWMAP_DEBUG */
+};
+extern struct lm_config lm_config;
+void lm_config_load(void);
+
+enum { LM_LOG_ERROR = 1, LM_LOG_WARN = 2, LM_LOG_INFO = 4, LM_LOG_TRACE = 8 };
+void lm_log_(unsigned level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+#define lm_log(level, ...)                                                   \
+    do {                                                                     \
+        if (lm_config.log_mask & (level))                                    \
+            lm_log_((level), __VA_ARGS__);                                   \
+    } while (0)
+
+/* ---- contexts, share groups, buffers (state.c) ----------------------- */
+
+/* One mapping the app currently holds, or one kept for reuse. */
+struct lm_view {
+    lowmap_alias *alias; /* NULL: host pointer handed out as is */
+    size_t alias_offset; /* of `host` inside the alias */
+    const char *host;    /* host pointer of the view's first byte */
+    char *low;           /* what the app got */
+    size_t size;
+    unsigned access;     /* LOWMAP_* the alias was made with */
+};
+
+struct lm_buffer {
+    GLuint name;
+    UT_hash_handle hh;
+
+    /* The app's current mapping (mapped == true). */
+    bool mapped;
+    GLbitfield map_access; /* GL access bits as the app gave them */
+    GLintptr map_offset;
+    struct lm_view map;
+    bool map_kept;         /* map.alias is also `kept` */
+
+    /* A zero-copy alias kept across unmap/map while the host pointer stays
+     * the same: a steady-state map is then a hash lookup. */
+    struct lm_view kept;
+
+    /* Immutable storage (glBufferStorage seen): respecifying it fails on
+     * the host and changes nothing, so our state must not change either. */
+    bool immutable;
+
+    /* Placed storage (placed.c): the buffer's storage is ours, low. */
+    void *placed;
+    size_t placed_size;
+
+    /* GL_BUFFER_CLIENT_POINTER_SIZE_MESA after a failed client map. */
+    GLint64 client_size_needed;
+};
+
+/* A texture level mapped with glMapTexture2DINTEL. */
+struct lm_texmap {
+    uint64_t key; /* texture name << 32 | level */
+    UT_hash_handle hh;
+    struct lm_view map;
+};
+
+/* Storage the host may still read: freed once the fence has signalled. */
+struct lm_graveyard {
+    struct lm_graveyard *next;
+    void *mem;
+    GLsync fence; /* NULL: freed at the next glFinish-free point */
+};
+
+struct lm_group {
+    pthread_mutex_t lock; /* guards everything below but the counters */
+    struct lm_buffer *buffers;
+    struct lm_texmap *texmaps;
+    struct lm_graveyard *graveyard;
+    /* Registry-lock protected: live contexts, threads having one current. */
+    unsigned contexts;
+    unsigned current;
+};
+
+struct lm_context_info {
+    bool known;
+    bool gles;
+    int major, minor;
+    bool client_pointer; /* GL_MESA_map_buffer_client_pointer applies */
+    bool pinned_memory;  /* host has GL_AMD_pinned_memory */
+    bool map_texture;    /* host has GL_INTEL_map_texture */
+    bool has_sync;       /* fences usable */
+};
+
+struct lm_context {
+    void *key; /* the host's context handle */
+    void *dpy;
+    UT_hash_handle hh;
+    struct lm_group *group;
+    bool destroyed;
+    unsigned current; /* threads having it current */
+    GLenum error;     /* pending lowmap error for glGetError */
+    struct lm_context_info info;
+};
+
+/* The context current on this thread, or NULL. */
+extern _Thread_local struct lm_context *lm_current;
+
+/* Info for @ctx, queried from the host on first use (ctx is current). */
+const struct lm_context_info *lm_context_info(struct lm_context *ctx);
+
+/* Record @error for the next glGetError of the current context. */
+void lm_set_error(struct lm_context *ctx, GLenum error);
+
+/* Buffer lookup; call with group->lock held.  _get creates. */
+struct lm_buffer *lm_buffer_find(struct lm_group *group, GLuint name);
+struct lm_buffer *lm_buffer_get(struct lm_group *group, GLuint name);
+/* Drop every view of @buf (a live map included, which copies back when
+ * @host_alive) and forget it; placed storage goes to the graveyard. */
+void lm_buffer_forget(struct lm_group *group, struct lm_buffer *buf,
+                      bool host_alive);
+
+/* Name of the buffer bound to @target in the current context: 0 when none,
+ * -1 when @target is not a buffer target we know. */
+int64_t lm_bound_buffer(GLenum target);
+
+/* ---- views (map.c) --------------------------------------------------- */
+
+unsigned lm_access_from_bits(GLbitfield access);
+unsigned lm_access_from_enum(GLenum access);
+void lm_view_release(struct lm_view *view, bool host_alive);
+/* Drop the app's mapping of @buf (before the host unmaps it). */
+void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive);
+void lm_buffer_drop_kept(struct lm_buffer *buf);
+
+/* ---- placed storage (placed.c) --------------------------------------- */
+
+/* Try to give the buffer bound at @target (or @name when @target is 0) low
+ * storage; returns true when the host call was made here. */
+bool lm_placed_data(struct lm_context *ctx, enum lm_host slot, GLenum target,
+                    GLuint name, GLsizeiptr size, const void *data,
+                    GLenum usage);
+bool lm_placed_storage(struct lm_context *ctx, enum lm_host slot,
+                       GLenum target, GLuint name, GLsizeiptr size,
+                       const void *data, GLbitfield flags);
+void lm_graveyard_add(struct lm_group *group, void *mem);
+/* Free what the host is done with; @all at group destruction. */
+void lm_graveyard_sweep(struct lm_group *group, bool all);
+
+/* ---- share groups (state.c) ------------------------------------------ */
+
+void lm_group_lock(struct lm_group *group);
+void lm_group_unlock(struct lm_group *group);
+
+/* ---- hook implementations, one per family of hooks.h ---------------
+ * Each takes the host slot of the name the app called first, so that the
+ * host function of the same name does the work. */
+
+void *lm_map_buffer(enum lm_host slot, GLenum target, GLenum access);
+void *lm_map_buffer_range(enum lm_host slot, GLenum target, GLintptr offset,
+                          GLsizeiptr length, GLbitfield access);
+void *lm_map_named_buffer(enum lm_host slot, GLuint buffer, GLenum access);
+void *lm_map_named_buffer_range(enum lm_host slot, GLuint buffer,
+                                GLintptr offset, GLsizeiptr length,
+                                GLbitfield access);
+GLboolean lm_unmap_buffer(enum lm_host slot, GLenum target);
+GLboolean lm_unmap_named_buffer(enum lm_host slot, GLuint buffer);
+void lm_flush_mapped_range(enum lm_host slot, GLenum target, GLintptr offset,
+                           GLsizeiptr length);
+void lm_flush_mapped_named_range(enum lm_host slot, GLuint buffer,
+                                 GLintptr offset, GLsizeiptr length);
+void lm_get_buffer_pointer(enum lm_host slot, GLenum target, GLenum pname,
+                           void **params);
+void lm_get_named_buffer_pointer(enum lm_host slot, GLuint buffer,
+                                 GLenum pname, void **params);
+void lm_buffer_data(enum lm_host slot, GLenum target, GLsizeiptr size,
+                    const void *data, GLenum usage);
+void lm_named_buffer_data(enum lm_host slot, GLuint buffer, GLsizeiptr size,
+                          const void *data, GLenum usage);
+void lm_buffer_storage(enum lm_host slot, GLenum target, GLsizeiptr size,
+                       const void *data, GLbitfield flags);
+void lm_named_buffer_storage(enum lm_host slot, GLuint buffer,
+                             GLsizeiptr size, const void *data,
+                             GLbitfield flags);
+void lm_delete_buffers(enum lm_host slot, GLsizei n, const GLuint *buffers);
+void *lm_map_texture(enum lm_host slot, GLuint texture, GLint level,
+                     GLbitfield access, GLint *stride, GLenum *layout);
+void lm_unmap_texture(enum lm_host slot, GLuint texture, GLint level);
+const GLubyte *lm_get_string(enum lm_host slot, GLenum name);
+const GLubyte *lm_get_stringi(enum lm_host slot, GLenum name, GLuint index);
+void lm_get_integerv(enum lm_host slot, GLenum pname, GLint *data);
+void lm_get_buffer_parameteriv(enum lm_host slot, GLenum target,
+                               GLenum pname, GLint *params);
+void lm_get_buffer_parameteri64v(enum lm_host slot, GLenum target,
+                                 GLenum pname, GLint64 *params);
+void lm_get_named_buffer_parameteriv(enum lm_host slot, GLuint buffer,
+                                     GLenum pname, GLint *params);
+void lm_get_named_buffer_parameteri64v(enum lm_host slot, GLuint buffer,
+                                       GLenum pname, GLint64 *params);
+GLenum lm_get_error(enum lm_host slot);
+void lm_add_client_pointer_range(enum lm_host slot, void *addr,
+                                 GLsizeiptr size);
+void *lm_release_client_pointer_range(enum lm_host slot, GLbitfield flags,
+                                      GLsizeiptr *size);
+
+#endif /* LOWMAP_GL_PRIVATE_H */

@@ -1,0 +1,451 @@
+/*
+ * Buffer map, unmap, flush and pointer queries.
+ *
+ * The host maps first: if it fails, the app gets exactly the host's answer
+ * and error.  Only a successful host map gets a low view.  Copies back to
+ * the host (a shadow's unmap) always happen before the host unmaps.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "gl_private.h"
+
+typedef void *(APIENTRY *map_fn)(GLenum, GLenum);
+typedef void *(APIENTRY *map_range_fn)(GLenum, GLintptr, GLsizeiptr,
+                                       GLbitfield);
+typedef void *(APIENTRY *map_named_fn)(GLuint, GLenum);
+typedef void *(APIENTRY *map_named_range_fn)(GLuint, GLintptr, GLsizeiptr,
+                                             GLbitfield);
+typedef GLboolean(APIENTRY *unmap_fn)(GLenum);
+typedef GLboolean(APIENTRY *unmap_named_fn)(GLuint);
+typedef void(APIENTRY *flush_fn)(GLenum, GLintptr, GLsizeiptr);
+typedef void(APIENTRY *flush_named_fn)(GLuint, GLintptr, GLsizeiptr);
+typedef void(APIENTRY *pointer_fn)(GLenum, GLenum, void **);
+typedef void(APIENTRY *pointer_named_fn)(GLuint, GLenum, void **);
+
+unsigned lm_access_from_bits(GLbitfield a)
+{
+    unsigned acc = 0;
+    if (a & GL_MAP_READ_BIT)
+        acc |= LOWMAP_READ;
+    if (a & GL_MAP_WRITE_BIT)
+        acc |= LOWMAP_WRITE;
+    if (a & GL_MAP_PERSISTENT_BIT)
+        acc |= LOWMAP_PERSISTENT;
+    if (a & GL_MAP_COHERENT_BIT)
+        acc |= LOWMAP_COHERENT;
+    if (a & (GL_MAP_INVALIDATE_RANGE_BIT | GL_MAP_INVALIDATE_BUFFER_BIT))
+        acc |= LOWMAP_INVALIDATE;
+    if (a & GL_MAP_FLUSH_EXPLICIT_BIT)
+        acc |= LOWMAP_FLUSH_EXPLICIT;
+    if (a & GL_MAP_CLIENT_POINTER_BIT_MESA)
+        acc |= LOWMAP_CLIENT_RANGE;
+    /* GL_MAP_UNSYNCHRONIZED_BIT concerns the host's synchronisation only. */
+    return acc;
+}
+
+/* glMapBuffer's enum as MapBufferRange bits. */
+static GLbitfield bits_from_enum(GLenum access)
+{
+    switch (access) {
+    case GL_READ_ONLY: return GL_MAP_READ_BIT;
+    case GL_WRITE_ONLY: return GL_MAP_WRITE_BIT;
+    default: return GL_MAP_READ_BIT | GL_MAP_WRITE_BIT;
+    }
+}
+
+unsigned lm_access_from_enum(GLenum access)
+{
+    return lm_access_from_bits(bits_from_enum(access));
+}
+
+static size_t page_size(void)
+{
+    static size_t size;
+    if (!size)
+        size = (size_t)sysconf(_SC_PAGESIZE);
+    return size;
+}
+
+void lm_view_release(struct lm_view *view, bool host_alive)
+{
+    if (view->alias) {
+        bool copies_back = lowmap_alias_strategy(view->alias) ==
+                               LOWMAP_STRATEGY_SHADOW &&
+                           (view->access & LOWMAP_WRITE) &&
+                           !(view->access & LOWMAP_FLUSH_EXPLICIT);
+        if (!host_alive && copies_back) {
+            /* Releasing would copy into storage the host already freed;
+             * keeping the low copy is the lesser evil. */
+            lm_log(LM_LOG_WARN, "gl: keeping shadow of %zu bytes: its host "
+                                "storage is gone", view->size);
+        } else {
+            lowmap_alias_release(view->alias);
+        }
+    }
+    memset(view, 0, sizeof(*view));
+}
+
+void lm_buffer_drop_kept(struct lm_buffer *buf)
+{
+    if (!buf->kept.alias)
+        return;
+    if (buf->mapped && buf->map_kept) {
+        /* The live map owns it from now on; unmap releases it. */
+        buf->map_kept = false;
+        memset(&buf->kept, 0, sizeof(buf->kept));
+        return;
+    }
+    lm_view_release(&buf->kept, true);
+}
+
+void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive)
+{
+    if (!buf->mapped)
+        return;
+    if (buf->map.alias && !buf->map_kept)
+        lm_view_release(&buf->map, host_alive);
+    memset(&buf->map, 0, sizeof(buf->map));
+    buf->mapped = false;
+    buf->map_kept = false;
+    buf->map_access = 0;
+    buf->map_offset = 0;
+}
+
+/* What the caller mapped, and how to undo the host map. */
+struct map_req {
+    struct lm_context *ctx;
+    GLuint name;
+    GLenum target;         /* 0 for named calls */
+    enum lm_host unmap;    /* host unmap to undo with */
+    GLintptr offset;
+    GLbitfield access;     /* MapBufferRange bits, client bit included */
+};
+
+static void host_unmap(const struct map_req *req)
+{
+    if (req->target)
+        ((unmap_fn)lm_host(req->unmap))(req->target);
+    else
+        ((unmap_named_fn)lm_host(req->unmap))(req->name);
+}
+
+static void *untracked(void *host, size_t len)
+{
+    if (len && (uintptr_t)host + len > lowmap_limit())
+        lowmap_report_high_pointer(host, len);
+    return host;
+}
+
+static void *after_map(const struct map_req *req, char *host, size_t len)
+{
+    struct lm_group *group = req->ctx->group;
+    unsigned acc = lm_access_from_bits(req->access);
+    struct lm_buffer *buf;
+    lowmap_alias *alias;
+    int err;
+
+    if (len == 0 || req->name == 0)
+        return untracked(host, len);
+
+    lm_group_lock(group);
+    buf = lm_buffer_get(group, req->name);
+    if (!buf) {
+        lm_group_unlock(group);
+        return untracked(host, len);
+    }
+    /* The host mapped it, so any map we remember is stale. */
+    lm_buffer_end_map(buf, true);
+    /* Orphaning may move the storage without moving the address. */
+    if (req->access & GL_MAP_INVALIDATE_BUFFER_BIT)
+        lm_buffer_drop_kept(buf);
+
+    struct lm_view *kept = &buf->kept;
+    if (kept->alias && host >= kept->host &&
+        host + len <= kept->host + kept->size &&
+        (!(acc & LOWMAP_CLIENT_RANGE) || (kept->access & LOWMAP_CLIENT_RANGE))) {
+        size_t delta = (size_t)(host - kept->host);
+        buf->map = *kept;
+        buf->map.alias_offset += delta;
+        buf->map.host = host;
+        buf->map.low = kept->low + delta;
+        buf->map.size = len;
+        buf->map_kept = true;
+        goto mapped;
+    }
+    lm_buffer_drop_kept(buf);
+
+    err = lowmap_alias_create(host, len, acc, &alias);
+    if (err == 0) {
+        buf->map = (struct lm_view){
+            .alias = alias,
+            .host = host,
+            .low = lowmap_alias_ptr(alias),
+            .size = len,
+            .access = acc,
+        };
+        if (lowmap_alias_strategy(alias) != LOWMAP_STRATEGY_SHADOW) {
+            buf->kept = buf->map;
+            buf->map_kept = true;
+        }
+        goto mapped;
+    }
+
+    if (acc & LOWMAP_CLIENT_RANGE) {
+        size_t page = page_size();
+        size_t need = ((uintptr_t)host & (page - 1)) + len;
+        buf->client_size_needed = (GLint64)((need + page - 1) & ~(page - 1));
+        lm_group_unlock(group);
+        host_unmap(req);
+        lm_set_error(req->ctx, GL_OUT_OF_MEMORY);
+        lm_log(LM_LOG_INFO, "gl: no room for %zu bytes of buffer %u in "
+                            "client ranges (%s): GL_OUT_OF_MEMORY",
+               len, req->name, lowmap_strerror(err));
+        return NULL;
+    }
+    if (lm_config.strict) {
+        lm_group_unlock(group);
+        host_unmap(req);
+        lm_set_error(req->ctx, GL_OUT_OF_MEMORY);
+        lm_log(LM_LOG_ERROR, "gl: LOWMAP_STRICT: no low view of %zu bytes "
+                             "of buffer %u at %p (%s): GL_OUT_OF_MEMORY",
+               len, req->name, (void *)host, lowmap_strerror(err));
+        return NULL;
+    }
+    lm_log(LM_LOG_WARN, "gl: no low view of %zu bytes of buffer %u at %p "
+                        "(%s): returning the host pointer",
+           len, req->name, (void *)host, lowmap_strerror(err));
+    untracked(host, len);
+    buf->map = (struct lm_view){ .host = host, .low = host, .size = len };
+
+mapped:
+    buf->mapped = true;
+    buf->map_access = req->access;
+    buf->map_offset = req->offset;
+    char *low = buf->map.low;
+    lm_group_unlock(group);
+    return low;
+}
+
+static bool use_i64(const struct lm_context_info *info)
+{
+    return info->gles ? info->major >= 3
+                      : info->major > 3 || (info->major == 3 && info->minor >= 2);
+}
+
+static size_t size_of_bound(struct lm_context *ctx, GLenum target)
+{
+    if (use_i64(lm_context_info(ctx))) {
+        GLint64 size = 0;
+        LM_HOST_CALL(lm_get_buffer_parameteri64v_fn, glGetBufferParameteri64v)
+        (target, GL_BUFFER_SIZE, &size);
+        return size > 0 ? (size_t)size : 0;
+    }
+    GLint size = 0;
+    LM_HOST_CALL(lm_get_buffer_parameteriv_fn, glGetBufferParameteriv)
+    (target, GL_BUFFER_SIZE, &size);
+    return size > 0 ? (size_t)size : 0;
+}
+
+static size_t size_of_named(enum lm_host map_slot, GLuint name)
+{
+    if (map_slot == LM_HOST_glMapNamedBuffer) {
+        GLint64 size = 0;
+        LM_HOST_CALL(lm_get_named_buffer_parameteri64v_fn,
+                     glGetNamedBufferParameteri64v)(name, GL_BUFFER_SIZE, &size);
+        return size > 0 ? (size_t)size : 0;
+    }
+    GLint size = 0;
+    LM_HOST_CALL(lm_get_named_buffer_parameteriv_fn,
+                 glGetNamedBufferParameterivEXT)(name, GL_BUFFER_SIZE, &size);
+    return size > 0 ? (size_t)size : 0;
+}
+
+/* The unmap that matches a target-based map entry point. */
+static enum lm_host unmap_slot_for(struct lm_context *ctx, enum lm_host map)
+{
+    switch (map) {
+    case LM_HOST_glMapBufferARB: return LM_HOST_glUnmapBufferARB;
+    case LM_HOST_glMapBufferOES: return LM_HOST_glUnmapBufferOES;
+    case LM_HOST_glMapBufferRangeEXT: {
+        /* GLES 2 gets EXT_map_buffer_range's unmap from OES_mapbuffer. */
+        const struct lm_context_info *info = lm_context_info(ctx);
+        if (info->gles && info->major < 3)
+            return LM_HOST_glUnmapBufferOES;
+        return LM_HOST_glUnmapBuffer;
+    }
+    case LM_HOST_glMapNamedBuffer:
+    case LM_HOST_glMapNamedBufferRange: return LM_HOST_glUnmapNamedBuffer;
+    case LM_HOST_glMapNamedBufferEXT:
+    case LM_HOST_glMapNamedBufferRangeEXT: return LM_HOST_glUnmapNamedBufferEXT;
+    default: return LM_HOST_glUnmapBuffer;
+    }
+}
+
+/* Strips the client-pointer bit where the extension applies; elsewhere the
+ * host sees it and rejects it, as it should. */
+static GLbitfield host_bits(struct lm_context *ctx, GLbitfield access)
+{
+    if ((access & GL_MAP_CLIENT_POINTER_BIT_MESA) && ctx &&
+        lm_context_info(ctx)->client_pointer)
+        return access & ~(GLbitfield)GL_MAP_CLIENT_POINTER_BIT_MESA;
+    return access;
+}
+
+void *lm_map_buffer(enum lm_host slot, GLenum target, GLenum access)
+{
+    struct lm_context *ctx = lm_current;
+    void *host = ((map_fn)lm_host(slot))(target, access);
+    if (!host || !ctx)
+        return host;
+    int64_t name = lm_bound_buffer(target);
+    if (name <= 0)
+        return untracked(host, size_of_bound(ctx, target));
+    struct map_req req = {
+        .ctx = ctx, .name = (GLuint)name, .target = target,
+        .unmap = unmap_slot_for(ctx, slot), .offset = 0,
+        .access = bits_from_enum(access),
+    };
+    return after_map(&req, host, size_of_bound(ctx, target));
+}
+
+void *lm_map_buffer_range(enum lm_host slot, GLenum target, GLintptr offset,
+                          GLsizeiptr length, GLbitfield access)
+{
+    struct lm_context *ctx = lm_current;
+    GLbitfield bits = host_bits(ctx, access);
+    void *host = ((map_range_fn)lm_host(slot))(target, offset, length, bits);
+    if (!host || !ctx || length <= 0)
+        return host;
+    int64_t name = lm_bound_buffer(target);
+    if (name <= 0)
+        return untracked(host, (size_t)length);
+    struct map_req req = {
+        .ctx = ctx, .name = (GLuint)name, .target = target,
+        .unmap = unmap_slot_for(ctx, slot), .offset = offset,
+        .access = bits == access ? bits
+                                 : bits | GL_MAP_CLIENT_POINTER_BIT_MESA,
+    };
+    return after_map(&req, host, (size_t)length);
+}
+
+void *lm_map_named_buffer(enum lm_host slot, GLuint buffer, GLenum access)
+{
+    struct lm_context *ctx = lm_current;
+    void *host = ((map_named_fn)lm_host(slot))(buffer, access);
+    if (!host || !ctx)
+        return host;
+    struct map_req req = {
+        .ctx = ctx, .name = buffer, .unmap = unmap_slot_for(ctx, slot),
+        .offset = 0, .access = bits_from_enum(access),
+    };
+    return after_map(&req, host, size_of_named(slot, buffer));
+}
+
+void *lm_map_named_buffer_range(enum lm_host slot, GLuint buffer,
+                                GLintptr offset, GLsizeiptr length,
+                                GLbitfield access)
+{
+    struct lm_context *ctx = lm_current;
+    GLbitfield bits = host_bits(ctx, access);
+    void *host =
+        ((map_named_range_fn)lm_host(slot))(buffer, offset, length, bits);
+    if (!host || !ctx || length <= 0)
+        return host;
+    struct map_req req = {
+        .ctx = ctx, .name = buffer, .unmap = unmap_slot_for(ctx, slot),
+        .offset = offset,
+        .access = bits == access ? bits
+                                 : bits | GL_MAP_CLIENT_POINTER_BIT_MESA,
+    };
+    return after_map(&req, host, (size_t)length);
+}
+
+/* Ends our side of @name's map, before the host unmaps. */
+static void end_map_of(struct lm_context *ctx, int64_t name)
+{
+    if (!ctx || name <= 0)
+        return;
+    lm_group_lock(ctx->group);
+    struct lm_buffer *buf = lm_buffer_find(ctx->group, (GLuint)name);
+    if (buf)
+        lm_buffer_end_map(buf, true);
+    lm_group_unlock(ctx->group);
+}
+
+GLboolean lm_unmap_buffer(enum lm_host slot, GLenum target)
+{
+    struct lm_context *ctx = lm_current;
+    if (ctx)
+        end_map_of(ctx, lm_bound_buffer(target));
+    return ((unmap_fn)lm_host(slot))(target);
+}
+
+GLboolean lm_unmap_named_buffer(enum lm_host slot, GLuint buffer)
+{
+    end_map_of(lm_current, buffer);
+    return ((unmap_named_fn)lm_host(slot))(buffer);
+}
+
+/* Copies [offset, offset+length) of the mapped range down to the host.
+ * Out-of-range flushes are left to the host, which rejects them. */
+static void flush_of(struct lm_context *ctx, int64_t name, GLintptr offset,
+                     GLsizeiptr length)
+{
+    if (!ctx || name <= 0 || offset < 0 || length < 0)
+        return;
+    lm_group_lock(ctx->group);
+    struct lm_buffer *buf = lm_buffer_find(ctx->group, (GLuint)name);
+    if (buf && buf->mapped && buf->map.alias &&
+        (size_t)offset + (size_t)length <= buf->map.size)
+        lowmap_alias_flush(buf->map.alias,
+                           buf->map.alias_offset + (size_t)offset,
+                           (size_t)length);
+    lm_group_unlock(ctx->group);
+}
+
+void lm_flush_mapped_range(enum lm_host slot, GLenum target, GLintptr offset,
+                           GLsizeiptr length)
+{
+    struct lm_context *ctx = lm_current;
+    if (ctx)
+        flush_of(ctx, lm_bound_buffer(target), offset, length);
+    ((flush_fn)lm_host(slot))(target, offset, length);
+}
+
+void lm_flush_mapped_named_range(enum lm_host slot, GLuint buffer,
+                                 GLintptr offset, GLsizeiptr length)
+{
+    flush_of(lm_current, buffer, offset, length);
+    ((flush_named_fn)lm_host(slot))(buffer, offset, length);
+}
+
+static void pointer_of(struct lm_context *ctx, int64_t name, void **params)
+{
+    if (!ctx || name <= 0)
+        return;
+    lm_group_lock(ctx->group);
+    struct lm_buffer *buf = lm_buffer_find(ctx->group, (GLuint)name);
+    if (buf && buf->mapped)
+        *params = buf->map.low;
+    lm_group_unlock(ctx->group);
+}
+
+void lm_get_buffer_pointer(enum lm_host slot, GLenum target, GLenum pname,
+                           void **params)
+{
+    struct lm_context *ctx = lm_current;
+    ((pointer_fn)lm_host(slot))(target, pname, params);
+    if (ctx && params && pname == GL_BUFFER_MAP_POINTER && *params)
+        pointer_of(ctx, lm_bound_buffer(target), params);
+}
+
+void lm_get_named_buffer_pointer(enum lm_host slot, GLuint buffer,
+                                 GLenum pname, void **params)
+{
+    ((pointer_named_fn)lm_host(slot))(buffer, pname, params);
+    if (params && pname == GL_BUFFER_MAP_POINTER && *params)
+        pointer_of(lm_current, buffer, params);
+}
