@@ -79,7 +79,8 @@ void lm_log_(unsigned level, const char *fmt, ...)
     /* One write per line keeps lines whole when threads log together. */
     fprintf(stderr, "lowmap: %s%s\n",
             level == LM_LOG_ERROR  ? "error: "
-            : level == LM_LOG_WARN ? "warning: "
-                                   : "",
+            : level == LM_LOG_WARN ? "warn: "
+            : level == LM_LOG_INFO ? "info: "
+                                   : "trace: ",
             line);
 }

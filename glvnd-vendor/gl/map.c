@@ -370,6 +370,8 @@ static void end_map_of(struct lm_context *ctx, int64_t name)
         return;
     lm_group_lock(ctx->group);
     struct lm_buffer *buf = lm_buffer_find(ctx->group, (GLuint)name);
+    lm_log(LM_LOG_TRACE, "gl: unmap buffer %u: %s", (unsigned)name,
+           !buf ? "untracked" : buf->mapped ? "mapped" : "not mapped");
     if (buf)
         lm_buffer_end_map(buf, true);
     lm_group_unlock(ctx->group);
