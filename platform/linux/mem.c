@@ -1,0 +1,154 @@
+/*
+ * Address-space primitives: reservations, placeholders, anonymous and
+ * shared memory, mremap duplication, prefaulting.
+ *
+ * Placeholders and reservations are PROT_NONE, MAP_NORESERVE private
+ * anonymous memory: they cost no commit charge, fault on any access, and
+ * keep the kernel from putting anything else in the slot.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "platform.h"
+#include "uapi.h"
+
+#define PLACEHOLDER_FLAGS (MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE)
+
+size_t plat_page_size(void)
+{
+    static _Atomic size_t cached;
+    size_t v = atomic_load_explicit(&cached, memory_order_relaxed);
+
+    if (!v) {
+        long r = sysconf(_SC_PAGESIZE);
+        v = r > 0 ? (size_t)r : 4096;
+        atomic_store_explicit(&cached, v, memory_order_relaxed);
+    }
+    return v;
+}
+
+/* A non-empty, page-aligned range that does not wrap. */
+static bool range_ok(uintptr_t addr, size_t len)
+{
+    uintptr_t mask = plat_page_size() - 1;
+
+    return len && !(addr & mask) && !(len & mask) && addr + len > addr;
+}
+
+int plat_reserve(uintptr_t addr, size_t len)
+{
+    void *p;
+
+    if (!range_ok(addr, len))
+        return -EINVAL;
+    p = mmap((void *)addr, len, PROT_NONE, PLACEHOLDER_FLAGS |
+             MAP_FIXED_NOREPLACE, -1, 0);
+    if (p == MAP_FAILED)
+        return -errno;
+    if ((uintptr_t)p != addr) {
+        /* Kernels before 4.17 do not know MAP_FIXED_NOREPLACE and take the
+         * address as a hint: elsewhere means "occupied". */
+        munmap(p, len);
+        return -EEXIST;
+    }
+    return 0;
+}
+
+int plat_placeholder(uintptr_t addr, size_t len)
+{
+    if (!range_ok(addr, len))
+        return -EINVAL;
+    if (mmap((void *)addr, len, PROT_NONE, PLACEHOLDER_FLAGS | MAP_FIXED, -1,
+             0) == MAP_FAILED)
+        return -errno;
+    return 0;
+}
+
+int plat_map_anon(uintptr_t addr, size_t len, unsigned prot)
+{
+    if (!range_ok(addr, len) || (prot & ~(unsigned)(PLAT_PROT_READ |
+                                                     PLAT_PROT_WRITE)))
+        return -EINVAL;
+    if (mmap((void *)addr, len, (int)prot,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+        return -errno;
+    return 0;
+}
+
+int plat_unmap(uintptr_t addr, size_t len)
+{
+    if (!range_ok(addr, len))
+        return -EINVAL;
+    if (munmap((void *)addr, len) < 0)
+        return -errno;
+    return 0;
+}
+
+int plat_mremap_dup(uintptr_t src, size_t len, uintptr_t dst)
+{
+    void *p;
+
+    if (!range_ok(src, len) || !range_ok(dst, len))
+        return -EINVAL;
+    /* old_size 0 asks for a second mapping of the same pages instead of a
+     * move; the kernel allows it for shared mappings only. */
+    p = mremap((void *)src, 0, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+               (void *)dst);
+    if (p == MAP_FAILED)
+        return -errno;
+    return 0;
+}
+
+void plat_populate(uintptr_t addr, size_t len, bool write)
+{
+    /* Best effort: a failure (old kernel, PROT_NONE, a driver that fills
+     * pages only on access) only means the faults come later. */
+    (void)madvise((void *)addr, len,
+                  write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+}
+
+int plat_shm_create(size_t size)
+{
+    int fd = memfd_create("lowmap", MFD_CLOEXEC);
+
+    if (fd < 0)
+        return -errno;
+    if (ftruncate(fd, (off_t)size) < 0) {
+        int err = errno;
+        close(fd);
+        return -err;
+    }
+    return fd;
+}
+
+int plat_map_shared(int fd, size_t size, uintptr_t *out)
+{
+    void *p;
+
+    if (fd < 0 || !size || !out)
+        return -EINVAL;
+    p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED)
+        return -errno;
+    *out = (uintptr_t)p;
+    return 0;
+}
+
+void plat_close(int fd)
+{
+    /* Linux releases the fd even when close() reports EINTR: never retry. */
+    if (fd >= 0)
+        (void)close(fd);
+}
+
+int plat_atfork(void (*prepare)(void), void (*parent)(void),
+                void (*child)(void))
+{
+    return -pthread_atfork(prepare, parent, child);
+}
