@@ -291,8 +291,10 @@ int lowmap_alias_create(const void *host, size_t size, unsigned access,
         a->strategy = v->strategy;
         a->ptr = (void *)(v->low + (rq.host - v->host));
     }
-    if (!err)
-        HASH_ADD_PTR(live, hh, a);
+    if (!err) {
+        a->self = a;
+        HASH_ADD_PTR(live, self, a);
+    }
     lowmap__unlock();
 
     if (err) {

@@ -45,7 +45,8 @@ struct lowmap_alias {
     size_t size;
     unsigned access;
     int strategy;
-    UT_hash_handle hh; /* live set, keyed by the handle's address */
+    struct lowmap_alias *self; /* key of the live set: the handle itself */
+    UT_hash_handle hh;
 };
 
 /* Page-rounded host request. */
