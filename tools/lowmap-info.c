@@ -3,9 +3,19 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <drm.h>
+#include <drm_mode.h>
+#include <xf86drm.h>
 
 #include "lowmap.h"
 
@@ -26,6 +36,76 @@ static const char *source_name(int source)
     case 2: return "donated ranges";
     default: return "?";
     }
+}
+
+/*
+ * Map a small dumb buffer of a DRM device the way drivers map BOs and ask
+ * lowmap for a view of it: the strategy it picks is the one GL mappings of
+ * that driver will get.  Returns the strategy or a negative error.
+ */
+static int try_drm_node(int fd)
+{
+    struct drm_mode_create_dumb create = {.width = 1024, .height = 1,
+                                          .bpp = 32};
+    struct drm_mode_map_dumb map = {0};
+    struct drm_gem_close close_req = {0};
+    lowmap_alias *alias;
+    void *p;
+    int ret;
+
+    if (drmIoctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &create))
+        return -errno;
+    close_req.handle = map.handle = create.handle;
+    ret = drmIoctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &map) ? -errno : 0;
+    p = ret ? MAP_FAILED
+            : mmap(NULL, create.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+                   (off_t)map.offset);
+    if (p == MAP_FAILED) {
+        ret = ret ? ret : -errno;
+    } else {
+        ret = lowmap_alias_create(p, create.size,
+                                  LOWMAP_READ | LOWMAP_WRITE, &alias);
+        if (ret == 0) {
+            ret = lowmap_alias_strategy(alias);
+            lowmap_alias_release(alias);
+        }
+        munmap(p, create.size);
+    }
+    drmIoctl(fd, DRM_IOCTL_GEM_CLOSE, &close_req);
+    return ret;
+}
+
+/* One line per DRM card node: which strategy its buffer mappings get. */
+static void report_drm(void)
+{
+    struct dirent *de;
+    DIR *dir = opendir("/dev/dri");
+    int found = 0;
+
+    while (dir && (de = readdir(dir))) {
+        char path[300];
+        drmVersionPtr ver;
+        int fd, s;
+
+        if (strncmp(de->d_name, "card", 4) != 0)
+            continue;
+        snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
+        if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
+            continue;
+        ver = drmGetVersion(fd);
+        s = try_drm_node(fd);
+        printf("DRM %-17s %s: buffer mappings get %s\n", path,
+               ver ? ver->name : "?",
+               s > 0 ? lowmap_strategy_name(s) : lowmap_strerror(s));
+        if (ver)
+            drmFreeVersion(ver);
+        close(fd);
+        found++;
+    }
+    if (dir)
+        closedir(dir);
+    if (!found)
+        printf("DRM devices:           none\n");
 }
 
 int main(void)
@@ -58,6 +138,11 @@ int main(void)
     printf("PAGEMAP_SCAN:          %s\n", yes_no(caps.pagemap_scan));
     printf("uffd async WP:         %s\n", yes_no(caps.uffd_wp_async));
     printf("MADV_POPULATE:         %s\n", yes_no(caps.populate));
+    report_drm();
+    /* What the DRM probe taught lowmap about PFNMAP duplication. */
+    if (lowmap_probe(&caps) == 0 && caps.mremap_pfnmap != LOWMAP_UNKNOWN)
+        printf("mremap, driver PFNMAP: %s (learned from the DRM device)\n",
+               yes_no(caps.mremap_pfnmap));
     /* A machine where no low view of any kind can be made is broken for
      * lowmap's purpose: say so in the exit status. */
     return caps.shadow == LOWMAP_YES ? 0 : 1;

@@ -154,6 +154,15 @@ static int restore_slot(uintptr_t dst, size_t len)
     return plat_placeholder(dst, len);
 }
 
+/* Does the VMA span exactly the whole object behind @fd? */
+static bool whole_file_mapped(int fd, const struct plat_vma *vma)
+{
+    struct stat st;
+
+    return fstat(fd, &st) == 0 && st.st_size > 0 &&
+           (uint64_t)st.st_size == vma->end - vma->start;
+}
+
 /* 0 when the slot now maps the file through @fd; -errno otherwise, with the
  * slot a placeholder again (or lost, see restore_slot()). */
 static int try_fd(int fd, const struct plat_vma *vma, size_t len,
@@ -165,6 +174,13 @@ static int try_fd(int fd, const struct plat_vma *vma, size_t len,
 
     p = mmap((void *)dst, len, prot, MAP_SHARED | MAP_FIXED, fd,
              (off_t)vma->offset);
+    if (p == MAP_FAILED && errno == EINVAL && vma->offset &&
+        whole_file_mapped(fd, vma)) {
+        /* Some exporters rewrite a VMA's page offset into their own space:
+         * a dma-buf mapped by a GEM driver shows the BO's fake offset.  A
+         * VMA covering the whole object can only have started at 0. */
+        p = mmap((void *)dst, len, prot, MAP_SHARED | MAP_FIXED, fd, 0);
+    }
     if (p == MAP_FAILED) {
         err = -errno;
         restore_slot(dst, len);
