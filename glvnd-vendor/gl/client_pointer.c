@@ -218,6 +218,9 @@ void *lm_release_client_pointer_range(enum lm_host slot, GLbitfield flags,
     size_t got = 0;
 
     (void)slot;
+    /* Views kept for fast re-mapping are no "mapped buffer": they must not
+     * hold a range the app asks back. */
+    lm_drop_all_kept();
     void *addr = lowmap_release_range(
         (flags & GL_CLIENT_POINTER_RELEASE_ALL_MESA) ? LOWMAP_RELEASE_ALL : 0,
         &got);

@@ -42,7 +42,10 @@ static unsigned parse_log_mask(const char *s)
     return mask;
 }
 
-void lm_config_load(void)
+/* Read when the first context appears rather than at vendor load: libEGL
+ * may load vendors early, and a translator may set the environment just
+ * before creating its first context. */
+static void config_load_once(void)
 {
     const char *s;
 
@@ -66,6 +69,12 @@ void lm_config_load(void)
            lm_config.placed == LM_PLACED_OFF   ? "off"
            : lm_config.placed == LM_PLACED_ALL ? "all"
                                                : "persistent");
+}
+
+void lm_config_load(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, config_load_once);
 }
 
 void lm_log_(unsigned level, const char *fmt, ...)

@@ -211,6 +211,10 @@ struct lm_buffer *lm_buffer_get(struct lm_group *group, GLuint name);
 void lm_buffer_forget(struct lm_group *group, struct lm_buffer *buf,
                       bool host_alive);
 
+/* Drops the kept views of every unmapped buffer everywhere, so the arena
+ * space they hold (donated ranges included) can go back. */
+void lm_drop_all_kept(void);
+
 /* Name of the buffer bound to @target in the current context: 0 when none,
  * -1 when @target is not a buffer target we know. */
 int64_t lm_bound_buffer(GLenum target);

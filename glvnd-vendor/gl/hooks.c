@@ -142,7 +142,6 @@ void *lm_host_resolve(enum lm_host slot)
 
 void lowmap_gl_init(lowmap_gl_host_proc_fn host_proc)
 {
-    lm_config_load();
     atomic_store(&lm_host_proc, host_proc);
     for (size_t i = 0; i < LM_HOST_COUNT; i++)
         atomic_store(&lm_host_cache[i], NULL);

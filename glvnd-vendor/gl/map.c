@@ -165,7 +165,7 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
     struct lm_view *kept = &buf->kept;
     if (kept->alias && host >= kept->host &&
         host + len <= kept->host + kept->size &&
-        (!(acc & LOWMAP_CLIENT_RANGE) || (kept->access & LOWMAP_CLIENT_RANGE))) {
+        !(acc & LOWMAP_CLIENT_RANGE)) {
         size_t delta = (size_t)(host - kept->host);
         buf->map = *kept;
         buf->map.alias_offset += delta;
@@ -186,7 +186,10 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
             .size = len,
             .access = acc,
         };
-        if (lowmap_alias_strategy(alias) != LOWMAP_STRATEGY_SHADOW) {
+        /* Views in client ranges are not kept: the app gets its range
+         * back once it unmaps (the spec's promise). */
+        if (lowmap_alias_strategy(alias) != LOWMAP_STRATEGY_SHADOW &&
+            !(acc & LOWMAP_CLIENT_RANGE)) {
             buf->kept = buf->map;
             buf->map_kept = true;
         }

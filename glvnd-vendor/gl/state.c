@@ -110,6 +110,7 @@ void lowmap_gl_context_created(void *dpy, void *key, void *share)
 
     if (!key)
         return;
+    lm_config_load();
     pthread_mutex_lock(&lm_registry_lock);
     /* A handle the host reuses after destroying the old context. */
     HASH_FIND_PTR(lm_contexts, &key, ctx);
@@ -141,6 +142,7 @@ void lowmap_gl_context_current(void *key)
 
     if (old == NULL && key == NULL)
         return;
+    lm_config_load();
     if (old && key && old->key == key)
         return;
     pthread_mutex_lock(&lm_registry_lock);
@@ -366,4 +368,22 @@ int64_t lm_bound_buffer(GLenum target)
         return (GLuint)name;
     }
     return -1;
+}
+
+void lm_drop_all_kept(void)
+{
+    struct lm_context *ctx, *tmp;
+
+    /* Lock order: registry, then group. */
+    pthread_mutex_lock(&lm_registry_lock);
+    HASH_ITER(hh, lm_contexts, ctx, tmp) {
+        struct lm_buffer *buf, *btmp;
+        lm_group_lock(ctx->group);
+        HASH_ITER(hh, ctx->group->buffers, buf, btmp) {
+            if (!buf->mapped)
+                lm_buffer_drop_kept(buf);
+        }
+        lm_group_unlock(ctx->group);
+    }
+    pthread_mutex_unlock(&lm_registry_lock);
 }

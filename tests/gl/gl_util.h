@@ -43,7 +43,12 @@ void gt_setup(void);
 void gt_setup_gles(void);
 void gt_teardown(void);
 
-/* A new context of the same API (sharing with @share unless NULL). */
+/* Set before gt_setup() by suites that expect host pointers above the
+ * limit (the default fallback); teardown then skips that check. */
+extern bool gt_allow_high;
+
+/* A new context of the same API (sharing with @share unless NULL), or
+ * EGL_NO_CONTEXT; safe on any thread. */
 EGLContext gt_context(EGLContext share);
 /* A GL entry point as an app gets it (eglGetProcAddress); asserts. */
 void *gt_proc(const char *name);
