@@ -15,10 +15,27 @@ struct watched {
 
 /*
  * Guards watched_list.  Never held while calling Xlib or the GL layer:
- * XCloseDisplay calls our hook with Xlib's own locks in play.
+ * XCloseDisplay calls our hook with Xlib's own locks in play.  Held across
+ * fork() (see watch_atfork) so a child never inherits it locked.
  */
 static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct watched *watched_list;
+static pthread_once_t watch_once = PTHREAD_ONCE_INIT;
+
+static void watch_lock_take(void)
+{
+    pthread_mutex_lock(&watch_lock);
+}
+
+static void watch_lock_give(void)
+{
+    pthread_mutex_unlock(&watch_lock);
+}
+
+static void watch_atfork(void)
+{
+    pthread_atfork(watch_lock_take, watch_lock_give, watch_lock_give);
+}
 
 /* Returns whether @dpy was in the list; adds it when @add, else drops it. */
 static int watched_update(Display *dpy, int add)
@@ -56,6 +73,7 @@ void glx_display_watch(Display *dpy)
 {
     XExtCodes *codes;
 
+    pthread_once(&watch_once, watch_atfork);
     if (dpy == NULL || watched_update(dpy, 1))
         return;
     /* A private, nameless extension record is Xlib's way to get a
