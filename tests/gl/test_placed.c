@@ -1,0 +1,239 @@
+/*
+ * Placed storage: with GL_AMD_pinned_memory (llvmpipe has it), persistent
+ * buffers get low storage from lowmap, maps of them are zero-copy and
+ * coherent, and every GL rule about buffer storage still holds.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include "gl_util.h"
+
+#define SIZE (5 * 4096 + 999)
+#define FLAGS                                                                \
+    (GL_MAP_READ_BIT | GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT |            \
+     GL_MAP_COHERENT_BIT)
+
+static void setup(void)
+{
+    gt_setup();
+    if (!gt_has_ext("GL_AMD_pinned_memory"))
+        cr_skip_test("host lacks GL_AMD_pinned_memory");
+}
+
+TestSuite(placed, .init = setup, .fini = gt_teardown);
+
+static uint64_t placed_count(void)
+{
+    return gt_stats().aliases_created[LOWMAP_STRATEGY_PLACED];
+}
+
+static GLuint storage_buffer(GLbitfield flags, unsigned seed)
+{
+    uint8_t *data = malloc(SIZE);
+    GLuint buf;
+    gt_fill(data, SIZE, seed, 0);
+    glCreateBuffers(1, &buf);
+    glNamedBufferStorage(buf, SIZE, data, flags);
+    free(data);
+    cr_assert_eq(glGetError(), GL_NO_ERROR);
+    return buf;
+}
+
+Test(placed, persistent_storage_is_low_and_coherent)
+{
+    GLuint buf = storage_buffer(FLAGS, 1);
+    uint64_t before = placed_count();
+    uint8_t *p = glMapNamedBufferRange(buf, 0, SIZE, FLAGS);
+    gt_assert_low(p, SIZE);
+    cr_assert_eq(placed_count(), before + 1, "not served by placed storage");
+    cr_assert(gt_check(p, SIZE, 1, 0));
+
+    /* Coherent both ways while mapped. */
+    gt_fill(p, SIZE, 2, 0);
+    cr_assert(gt_copy_holds(buf, 0, SIZE, 2, 0));
+    GLuint src = gt_buffer(SIZE, 3);
+    glCopyNamedBufferSubData(src, buf, 0, 0, SIZE);
+    glFinish();
+    cr_assert(gt_check(p, SIZE, 3, 0));
+    cr_assert(glUnmapNamedBuffer(buf));
+
+    /* Same storage, same pointer on the next map. */
+    uint8_t *q = glMapNamedBufferRange(buf, 100, 200, GL_MAP_READ_BIT);
+    cr_assert_eq(q, p + 100);
+    cr_assert(glUnmapNamedBuffer(buf));
+}
+
+Test(placed, storage_queries_keep_gl_meaning)
+{
+    GLbitfield flags = FLAGS | GL_DYNAMIC_STORAGE_BIT;
+    GLuint buf = storage_buffer(flags, 1);
+    GLint v = 0;
+    glGetNamedBufferParameteriv(buf, GL_BUFFER_IMMUTABLE_STORAGE, &v);
+    cr_assert_eq(v, GL_TRUE);
+    glGetNamedBufferParameteriv(buf, GL_BUFFER_STORAGE_FLAGS, &v);
+    cr_assert_eq((GLbitfield)v, flags);
+    GLint64 size = 0;
+    glGetNamedBufferParameteri64v(buf, GL_BUFFER_SIZE, &size);
+    cr_assert_eq(size, SIZE);
+
+    /* Immutable: respecifying fails and keeps the data, also while a
+     * persistent map is live. */
+    void *p = glMapNamedBufferRange(buf, 0, SIZE, FLAGS);
+    gt_assert_low(p, SIZE);
+    glNamedBufferData(buf, SIZE, NULL, GL_STATIC_DRAW);
+    cr_assert_eq(glGetError(), GL_INVALID_OPERATION);
+    glNamedBufferStorage(buf, SIZE, NULL, flags);
+    cr_assert_eq(glGetError(), GL_INVALID_OPERATION);
+    void *q = NULL;
+    glGetNamedBufferPointerv(buf, GL_BUFFER_MAP_POINTER, &q);
+    cr_assert_eq(q, p, "map lost by a failed respecification");
+    cr_assert(gt_check(p, SIZE, 1, 0));
+    cr_assert(glUnmapNamedBuffer(buf));
+    /* Without MAP_WRITE in the storage flags a write map fails as GL
+     * says. */
+    GLuint ro = storage_buffer(GL_MAP_READ_BIT | GL_MAP_PERSISTENT_BIT, 4);
+    cr_assert_null(glMapNamedBufferRange(ro, 0, SIZE, GL_MAP_WRITE_BIT));
+    cr_assert_eq(glGetError(), GL_INVALID_OPERATION);
+    p = glMapNamedBufferRange(ro, 0, SIZE,
+                              GL_MAP_READ_BIT | GL_MAP_PERSISTENT_BIT);
+    gt_assert_low(p, SIZE);
+    cr_assert(gt_check(p, SIZE, 4, 0));
+    cr_assert(glUnmapNamedBuffer(ro));
+}
+
+Test(placed, target_storage_and_draw_source)
+{
+    GLuint buf;
+    glGenBuffers(1, &buf);
+    glBindBuffer(GL_COPY_WRITE_BUFFER, buf);
+    glBufferStorage(GL_COPY_WRITE_BUFFER, SIZE, NULL, FLAGS);
+    cr_assert_eq(glGetError(), GL_NO_ERROR);
+    uint8_t *p = glMapBufferRange(GL_COPY_WRITE_BUFFER, 0, SIZE, FLAGS);
+    gt_assert_low(p, SIZE);
+    cr_assert_eq(gt_stats().aliases_created[LOWMAP_STRATEGY_PLACED], 1);
+    /* Storage created without data reads as zero... */
+    for (size_t i = 0; i < SIZE; i++)
+        cr_assert_eq(p[i], 0);
+    gt_fill(p, SIZE, 5, 0);
+    glMemoryBarrier(GL_CLIENT_MAPPED_BUFFER_BARRIER_BIT);
+    cr_assert(gt_copy_holds(buf, 0, SIZE, 5, 0));
+    cr_assert(glUnmapBuffer(GL_COPY_WRITE_BUFFER));
+    /* ...and the binding the app made is untouched. */
+    GLint bound = 0;
+    glGetIntegerv(GL_COPY_WRITE_BUFFER_BINDING, &bound);
+    cr_assert_eq((GLuint)bound, buf);
+}
+
+Test(placed, delete_keeps_storage_for_queued_work)
+{
+    for (int round = 0; round < 20; round++) {
+        GLuint buf = storage_buffer(FLAGS, (unsigned)round);
+        uint8_t *p = glMapNamedBufferRange(buf, 0, SIZE, FLAGS);
+        gt_assert_low(p, SIZE);
+        cr_assert(gt_check(p, SIZE, (unsigned)round, 0));
+        /* Deleted while mapped and while a copy from it may be queued. */
+        GLuint dst = gt_buffer(SIZE, 99);
+        glCopyNamedBufferSubData(buf, dst, 0, 0, SIZE);
+        glDeleteBuffers(1, &buf);
+        cr_assert(gt_buffer_holds(dst, 0, SIZE, (unsigned)round, 0));
+        glDeleteBuffers(1, &dst);
+    }
+}
+
+/* Once the host is done (fence signalled) the storage is freed, and a
+ * stale pointer faults instead of reaching reused memory. */
+Test(placed, delete_frees_storage, .signal = SIGSEGV)
+{
+    GLuint buf = storage_buffer(FLAGS, 1);
+    volatile uint8_t *p = glMapNamedBufferRange(buf, 0, SIZE, FLAGS);
+    gt_assert_low((void *)p, SIZE);
+    glDeleteBuffers(1, &buf);
+    cr_assert_eq(p[0], gt_byte(1, 0), "freed before the host was done");
+    glFinish();
+    GLuint sweep = 0;
+    glCreateBuffers(1, &sweep);
+    glDeleteBuffers(1, &sweep); /* frees what signalled fences release */
+    (void)p[0];
+    cr_assert_fail("stale placed pointer still readable");
+}
+
+Test(placed, non_persistent_not_placed_by_default)
+{
+    GLuint buf = storage_buffer(GL_MAP_READ_BIT | GL_MAP_WRITE_BIT, 1);
+    uint8_t *p = glMapNamedBufferRange(buf, 0, SIZE, GL_MAP_READ_BIT);
+    gt_assert_low(p, SIZE);
+    cr_assert_eq(placed_count(), 0);
+    cr_assert(gt_check(p, SIZE, 1, 0));
+    cr_assert(glUnmapNamedBuffer(buf));
+}
+
+static void setup_all(void)
+{
+    setenv("LOWMAP_PLACED", "all", 1);
+    setup();
+}
+
+TestSuite(placed_all, .init = setup_all, .fini = gt_teardown);
+
+/* LOWMAP_PLACED=all places glBufferData buffers too; orphaning and
+ * re-specification keep GL semantics. */
+Test(placed_all, buffer_data_orphaning)
+{
+    GLuint buf = gt_buffer(SIZE, 1);
+    GLint usage = 0;
+    glGetBufferParameteriv(GL_ARRAY_BUFFER, GL_BUFFER_USAGE, &usage);
+    cr_assert_eq(usage, GL_DYNAMIC_DRAW);
+    GLint immutable = -1;
+    glGetBufferParameteriv(GL_ARRAY_BUFFER, GL_BUFFER_IMMUTABLE_STORAGE,
+                           &immutable);
+    cr_assert_eq(immutable, GL_FALSE);
+    uint8_t *p = glMapBufferRange(GL_ARRAY_BUFFER, 0, SIZE,
+                                  GL_MAP_READ_BIT | GL_MAP_WRITE_BIT);
+    gt_assert_low(p, SIZE);
+    cr_assert_eq(placed_count(), 1);
+    cr_assert(gt_check(p, SIZE, 1, 0));
+    gt_fill(p, SIZE, 2, 0);
+    cr_assert(glUnmapBuffer(GL_ARRAY_BUFFER));
+
+    GLuint copy = 0;
+    glCreateBuffers(1, &copy);
+    glNamedBufferData(copy, SIZE, NULL, GL_STREAM_COPY);
+    glCopyNamedBufferSubData(buf, copy, 0, 0, SIZE);
+    /* Orphan while the copy may be in flight, then fill anew. */
+    glBufferData(GL_ARRAY_BUFFER, SIZE * 2, NULL, GL_STREAM_DRAW);
+    cr_assert_eq(glGetError(), GL_NO_ERROR);
+    cr_assert(gt_buffer_holds(copy, 0, SIZE, 2, 0));
+    p = glMapBufferRange(GL_ARRAY_BUFFER, 0, SIZE * 2,
+                         GL_MAP_WRITE_BIT | GL_MAP_INVALIDATE_BUFFER_BIT);
+    gt_assert_low(p, SIZE * 2);
+    gt_fill(p, SIZE * 2, 3, 0);
+    cr_assert(glUnmapBuffer(GL_ARRAY_BUFFER));
+    cr_assert(gt_buffer_holds(buf, 0, SIZE * 2, 3, 0));
+    GLint64 size = 0;
+    glGetBufferParameteri64v(GL_ARRAY_BUFFER, GL_BUFFER_SIZE, &size);
+    cr_assert_eq(size, SIZE * 2);
+    /* Zero-sized data is legal and leaves nothing to map. */
+    glBufferData(GL_ARRAY_BUFFER, 0, NULL, GL_STREAM_DRAW);
+    cr_assert_eq(glGetError(), GL_NO_ERROR);
+}
+
+static void setup_off(void)
+{
+    setenv("LOWMAP_PLACED", "off", 1);
+    setup();
+}
+
+TestSuite(placed_off, .init = setup_off, .fini = gt_teardown);
+
+Test(placed_off, persistent_maps_still_low)
+{
+    GLuint buf = storage_buffer(FLAGS, 1);
+    uint8_t *p = glMapNamedBufferRange(buf, 0, SIZE, FLAGS);
+    gt_assert_low(p, SIZE);
+    cr_assert_eq(placed_count(), 0);
+    cr_assert(gt_check(p, SIZE, 1, 0));
+    cr_assert(glUnmapNamedBuffer(buf));
+}
