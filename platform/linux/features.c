@@ -69,6 +69,7 @@ static bool probe_pagemap_scan(void)
         munmap(p, page);
         return false;
     }
+    memset(&region, 0, sizeof(region));
     memset(&arg, 0, sizeof(arg));
     arg.size = sizeof(arg);
     arg.start = (uintptr_t)p;
