@@ -166,6 +166,7 @@ struct lm_graveyard {
 struct lm_group {
     pthread_mutex_t lock; /* guards everything below but the counters */
     struct lm_buffer *buffers;
+    struct lm_buffer *last; /* last found: apps map one buffer at a time */
     struct lm_texmap *texmaps;
     struct lm_graveyard *graveyard;
     /* Registry-lock protected: live contexts, threads having one current. */

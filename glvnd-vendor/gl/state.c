@@ -306,8 +306,12 @@ const struct lm_context_info *lm_context_info(struct lm_context *ctx)
 
 struct lm_buffer *lm_buffer_find(struct lm_group *group, GLuint name)
 {
-    struct lm_buffer *buf;
+    struct lm_buffer *buf = group->last;
+    if (buf && buf->name == name)
+        return buf;
     HASH_FIND(hh, group->buffers, &name, sizeof(name), buf);
+    if (buf)
+        group->last = buf;
     return buf;
 }
 
@@ -329,6 +333,8 @@ void lm_buffer_forget(struct lm_group *group, struct lm_buffer *buf,
 {
     lm_buffer_end_map(buf, host_alive);
     lm_buffer_drop_kept(buf);
+    if (group->last == buf)
+        group->last = NULL;
     HASH_DEL(group->buffers, buf);
     free(buf);
 }
