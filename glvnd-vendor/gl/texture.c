@@ -94,9 +94,10 @@ void *lm_map_texture(enum lm_host slot, GLuint texture, GLint level,
     uint64_t key = key_of(texture, level);
     HASH_FIND(hh, ctx->group->texmaps, &key, sizeof(key), map);
     if (map) {
-        /* A second map of a mapped level: the host allows it; keep the
-         * newest view, drop the old one. */
-        lm_view_release(&map->map, true);
+        /* Mapped again without an unmap we saw: the old mapping ended
+         * some other way (the texture was deleted or respecified), so its
+         * host storage may be gone: drop the view without copying back. */
+        lm_view_release(&map->map, false);
     } else if ((map = calloc(1, sizeof(*map))) != NULL) {
         map->key = key;
         HASH_ADD(hh, ctx->group->texmaps, key, sizeof(map->key), map);
