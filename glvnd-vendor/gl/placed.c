@@ -70,15 +70,22 @@ static void *alloc_low(GLsizeiptr size, const void *data, size_t *out_size)
     return mem;
 }
 
-/* Binds @name at the pinned-memory target and runs @specify there;
- * true when the host took @size bytes. */
+/* Binds @name at the pinned-memory target and specifies it there with
+ * @mem; true when the host took @size bytes. */
 static bool pin(GLuint name, GLsizeiptr size, bool storage,
                 enum lm_host slot, void *mem, GLenum usage, GLbitfield flags)
 {
     const GLenum pinned = GL_EXTERNAL_VIRTUAL_MEMORY_BUFFER_AMD;
     lm_bind_buffer_fn bind = LM_HOST_CALL(lm_bind_buffer_fn, glBindBuffer);
+    lm_get_error_fn get_error = LM_HOST_CALL(lm_get_error_fn, glGetError);
     GLint64 got = 0;
 
+    /* An attempt the host refuses must leave no error behind: park the
+     * app's pending error with ours (glGetError reports it first), then
+     * discard whatever the attempt raised. */
+    GLenum pending = get_error();
+    if (pending != GL_NO_ERROR)
+        lm_set_error(lm_current, pending);
     bind(pinned, name);
     if (storage)
         ((storage_fn)lm_host(slot))(pinned, size, mem, flags);
@@ -95,7 +102,12 @@ static bool pin(GLuint name, GLsizeiptr size, bool storage,
         got = got32;
     }
     bind(pinned, 0);
-    return got == size;
+    if (got != size) {
+        for (int i = 0; i < 8 && get_error() != GL_NO_ERROR; i++)
+            ;
+        return false;
+    }
+    return true;
 }
 
 static bool place(struct lm_context *ctx, enum lm_host slot, GLuint name,
