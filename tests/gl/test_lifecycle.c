@@ -110,6 +110,22 @@ Test(lifecycle, destroy_context_with_live_map)
                  "the destroyed group's view is still live");
 }
 
+/* eglTerminate with a buffer mapped: the display's share groups go once
+ * no thread has their contexts current. */
+Test(lifecycle, terminate_with_live_map)
+{
+    gt_buffer(SIZE, 1);
+    void *p = glMapBufferRange(GL_ARRAY_BUFFER, 0, SIZE, GL_MAP_READ_BIT);
+    gt_assert_low(p, SIZE);
+    cr_assert(eglTerminate(gt_dpy));
+    /* Still current: EGL keeps the context until it is released. */
+    cr_assert_eq(gt_stats().aliases_live, 1);
+    cr_assert(eglMakeCurrent(gt_dpy, EGL_NO_SURFACE, EGL_NO_SURFACE,
+                             EGL_NO_CONTEXT));
+    cr_assert_eq(gt_stats().aliases_live, 0);
+    gt_dpy = EGL_NO_DISPLAY;
+}
+
 /* Two threads, each with its own context, map and check concurrently. */
 static void *mapper(void *arg)
 {
