@@ -1,0 +1,271 @@
+/*
+ * Shadow copy rules, for every combination of access flags: what is
+ * copied in at create, out at flush and release, in at refresh; and that
+ * no copy touches a byte outside [host, host+size), even in the same page
+ * (drivers sub-allocate: the neighbours belong to someone else).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "helpers.h" /* before parameterized.h, which needs criterion.h */
+
+#include <criterion/parameterized.h>
+
+static void shadow_only(void)
+{
+    env_reset();
+    setenv("LOWMAP_STRATEGIES", "shadow", 1);
+}
+
+TestSuite(shadow, .init = shadow_only);
+
+#define RD LOWMAP_READ
+#define WR LOWMAP_WRITE
+#define INV LOWMAP_INVALIDATE
+#define FE LOWMAP_FLUSH_EXPLICIT
+#define PER LOWMAP_PERSISTENT
+#define COH LOWMAP_COHERENT
+
+struct access_case {
+    unsigned access;
+};
+
+#define CASES_FOR(x)                                                         \
+    {RD | (x)}, {RD | INV | (x)}, {RD | FE | (x)}, {RD | INV | FE | (x)},    \
+    {WR | (x)}, {WR | INV | (x)}, {WR | FE | (x)}, {WR | INV | FE | (x)},    \
+    {RD | WR | (x)}, {RD | WR | INV | (x)}, {RD | WR | FE | (x)},            \
+    {RD | WR | INV | FE | (x)}
+
+static struct access_case cases[] = {
+    CASES_FOR(0), CASES_FOR(PER), CASES_FOR(COH), CASES_FOR(PER | COH),
+};
+#define N_CASES (sizeof(cases) / sizeof(cases[0]))
+
+static int copies_in(unsigned access)
+{
+    return !(access & INV) && !(!(access & RD) && (access & FE));
+}
+
+static int release_copies_out(unsigned access)
+{
+    return (access & WR) && !(access & FE);
+}
+
+/* Three host pages; the range starts 123 bytes into the first and ends
+ * 200 bytes into the third.  The rest of those pages are neighbours. */
+#define LEAD 123
+#define SIZE (2 * PAGE + 77)
+#define TAIL (3 * PAGE - LEAD - SIZE)
+
+struct host {
+    unsigned char *base, *range;
+};
+
+static struct host host_new(void)
+{
+    struct host h;
+
+    h.base = map_anon(3 * PAGE, MAP_PRIVATE);
+    h.range = h.base + LEAD;
+    memset(h.base, 0xee, 3 * PAGE);
+    fill(h.range, SIZE, 1);
+    return h;
+}
+
+static void neighbours_set(struct host *h, unsigned char v)
+{
+    memset(h->base, v, LEAD);
+    memset(h->range + SIZE, v, TAIL);
+}
+
+static void assert_neighbours(const struct host *h, unsigned char v)
+{
+    cr_assert(all_bytes(h->base, LEAD, v), "bytes before the range written");
+    cr_assert(all_bytes(h->range + SIZE, TAIL, v),
+              "bytes after the range written");
+}
+
+static lowmap_alias *shadow_of(const struct host *h, unsigned access)
+{
+    lowmap_alias *a = alias_ok(h->range, SIZE, access);
+
+    cr_assert(lowmap_alias_strategy(a) == LOWMAP_STRATEGY_SHADOW);
+    return a;
+}
+
+ParameterizedTestParameters(shadow, create_and_release)
+{
+    return cr_make_param_array(struct access_case, cases, N_CASES);
+}
+
+ParameterizedTest(struct access_case *c, shadow, create_and_release)
+{
+    unsigned access = c->access;
+    struct host h = host_new();
+    struct lowmap_stats s0 = stats_now();
+    lowmap_alias *a = shadow_of(&h, access);
+    unsigned char *low = lowmap_alias_ptr(a);
+    struct lowmap_stats s1 = stats_now();
+
+    cr_assert(s1.bytes_copied_in - s0.bytes_copied_in ==
+                  (copies_in(access) ? SIZE : 0),
+              "access %#x: %lu bytes copied in", access,
+              (unsigned long)(s1.bytes_copied_in - s0.bytes_copied_in));
+    cr_assert(holds(low, SIZE, 1) == copies_in(access),
+              "access %#x: low view holds %s", access,
+              copies_in(access) ? "other data" : "the host data uncopied");
+    cr_assert(s1.bytes_copied_out == s0.bytes_copied_out);
+
+    /* Someone else's sub-allocations change while the map is open. */
+    neighbours_set(&h, 0xab);
+    fill(low, SIZE, 2);
+    cr_assert(lowmap_alias_release(a) == 0);
+
+    struct lowmap_stats s2 = stats_now();
+    cr_assert(s2.bytes_copied_out - s1.bytes_copied_out ==
+                  (release_copies_out(access) ? SIZE : 0),
+              "access %#x: %lu bytes copied out at release", access,
+              (unsigned long)(s2.bytes_copied_out - s1.bytes_copied_out));
+    cr_assert(holds(h.range, SIZE, release_copies_out(access) ? 2 : 1),
+              "access %#x: host holds the wrong data after release", access);
+    assert_neighbours(&h, 0xab);
+    cr_assert(s2.bytes_copied_in == s1.bytes_copied_in);
+}
+
+ParameterizedTestParameters(shadow, flush_copies_exactly_the_range)
+{
+    return cr_make_param_array(struct access_case, cases, N_CASES);
+}
+
+ParameterizedTest(struct access_case *c, shadow,
+                  flush_copies_exactly_the_range)
+{
+    unsigned access = c->access;
+    struct host h = host_new();
+    lowmap_alias *a = shadow_of(&h, access);
+    unsigned char *low = lowmap_alias_ptr(a);
+    struct lowmap_stats s0 = stats_now();
+
+    fill(low, SIZE, 2);
+    if (!(access & WR)) {
+        cr_assert(lowmap_alias_flush(a, 0, SIZE) == LOWMAP_EINVAL);
+        cr_assert(stats_now().bytes_copied_out == s0.bytes_copied_out);
+        cr_assert(holds(h.range, SIZE, 1));
+        assert_neighbours(&h, 0xee);
+        return;
+    }
+    neighbours_set(&h, 0xab);
+    cr_assert(lowmap_alias_flush(a, 5, 100) == 0);
+    cr_assert(lowmap_alias_flush(a, SIZE - 10, 10) == 0);
+    cr_assert(stats_now().bytes_copied_out - s0.bytes_copied_out == 110);
+    cr_assert(memcmp(h.range + 5, low + 5, 100) == 0);
+    cr_assert(memcmp(h.range + SIZE - 10, low + SIZE - 10, 10) == 0);
+    /* Outside the flushed ranges the host keeps its own data. */
+    unsigned char *want = malloc(SIZE);
+    fill(want, SIZE, 1);
+    cr_assert(memcmp(h.range, want, 5) == 0);
+    cr_assert(memcmp(h.range + 105, want + 105, SIZE - 10 - 105) == 0);
+    assert_neighbours(&h, 0xab);
+
+    cr_assert(lowmap_alias_release(a) == 0);
+    struct lowmap_stats s1 = stats_now();
+    cr_assert(s1.bytes_copied_out - s0.bytes_copied_out ==
+              110 + (release_copies_out(access) ? SIZE : 0));
+    if (!release_copies_out(access))
+        cr_assert(memcmp(h.range + 105, want + 105, SIZE - 10 - 105) == 0,
+                  "access %#x: unflushed bytes reached the host", access);
+    else
+        cr_assert(holds(h.range, SIZE, 2));
+    assert_neighbours(&h, 0xab);
+    free(want);
+}
+
+ParameterizedTestParameters(shadow, refresh_copies_exactly_the_range)
+{
+    return cr_make_param_array(struct access_case, cases, N_CASES);
+}
+
+ParameterizedTest(struct access_case *c, shadow,
+                  refresh_copies_exactly_the_range)
+{
+    unsigned access = c->access;
+    struct host h = host_new();
+    lowmap_alias *a = shadow_of(&h, access);
+    unsigned char *low = lowmap_alias_ptr(a);
+    unsigned char *before = malloc(SIZE);
+    struct lowmap_stats s0 = stats_now();
+
+    memcpy(before, low, SIZE);
+    fill(h.range + 7, 50, 3);
+    neighbours_set(&h, 0xab);
+    /* Host writes do not show in a shadow until refreshed. */
+    cr_assert(memcmp(low, before, SIZE) == 0);
+    cr_assert(lowmap_alias_refresh(a, 7, 50) == 0);
+    cr_assert(stats_now().bytes_copied_in - s0.bytes_copied_in == 50);
+    cr_assert(holds(low + 7, 50, 3));
+    cr_assert(memcmp(low, before, 7) == 0);
+    cr_assert(memcmp(low + 57, before + 57, SIZE - 57) == 0);
+    cr_assert(stats_now().bytes_copied_out == s0.bytes_copied_out);
+    assert_neighbours(&h, 0xab);
+    free(before);
+}
+
+/* Zero-copy views need no copies: flush and refresh count nothing. */
+Test(shadow, zero_copy_views_copy_nothing)
+{
+    setenv("LOWMAP_STRATEGIES", "mremap", 1);
+    char *map = map_memfd(2 * PAGE, NULL);
+    lowmap_alias *a = alias_ok(map + 1, PAGE, LOWMAP_READ | LOWMAP_WRITE);
+    lowmap_alias *r = alias_ok(map + 1, PAGE, LOWMAP_READ);
+    struct lowmap_stats s0 = stats_now();
+
+    cr_assert(lowmap_alias_flush(a, 0, PAGE) == 0);
+    cr_assert(lowmap_alias_refresh(a, 0, PAGE) == 0);
+    cr_assert(lowmap_alias_flush(r, 0, PAGE) == LOWMAP_EINVAL);
+    cr_assert(lowmap_alias_release(a) == 0);
+    cr_assert(lowmap_alias_release(r) == 0);
+    struct lowmap_stats s1 = stats_now();
+    cr_assert(s1.bytes_copied_in == s0.bytes_copied_in);
+    cr_assert(s1.bytes_copied_out == s0.bytes_copied_out);
+}
+
+/* A shadow reads the host at create and writes it at release: the host
+ * must allow that. */
+Test(shadow, host_protection_is_respected)
+{
+    lowmap_alias *a = NULL;
+    char *ro = map_anon(2 * PAGE, MAP_PRIVATE);
+
+    fill(ro, 2 * PAGE, 4);
+    cr_assert(mprotect(ro, 2 * PAGE, PROT_READ) == 0);
+    cr_assert(lowmap_alias_create(ro, PAGE, LOWMAP_READ | LOWMAP_WRITE, &a) ==
+              LOWMAP_EFAULT);
+    cr_assert(a == NULL);
+    a = alias_ok(ro + 1, PAGE, LOWMAP_READ);
+    cr_assert(holds(lowmap_alias_ptr(a), PAGE, 4) == 0);
+    cr_assert(memcmp(lowmap_alias_ptr(a), ro + 1, PAGE) == 0);
+    cr_assert(lowmap_alias_release(a) == 0);
+
+    char *none = map_anon(PAGE, MAP_PRIVATE);
+    cr_assert(mprotect(none, PAGE, PROT_NONE) == 0);
+    cr_assert(lowmap_alias_create(none, PAGE, LOWMAP_READ, &a) ==
+              LOWMAP_EFAULT);
+}
+
+/* Two shadows of neighbouring sub-allocations in one page, released in
+ * either order, each write back only their own bytes. */
+Test(shadow, neighbouring_sub_allocations)
+{
+    unsigned char *page = map_anon(PAGE, MAP_PRIVATE);
+
+    memset(page, 0xee, PAGE);
+    lowmap_alias *a = alias_ok(page + 100, 200, LOWMAP_WRITE);
+    lowmap_alias *b = alias_ok(page + 300, 200, LOWMAP_WRITE);
+    memset(lowmap_alias_ptr(a), 0x11, 200);
+    memset(lowmap_alias_ptr(b), 0x22, 200);
+    cr_assert(lowmap_alias_release(b) == 0);
+    cr_assert(lowmap_alias_release(a) == 0);
+    cr_assert(all_bytes(page, 100, 0xee));
+    cr_assert(all_bytes(page + 100, 200, 0x11));
+    cr_assert(all_bytes(page + 300, 200, 0x22));
+    cr_assert(all_bytes(page + 500, PAGE - 500, 0xee));
+}
