@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config
   libdrm-dev uthash-dev libcriterion-dev libepoxy-dev
-  libglvnd-dev libegl-dev libgl-dev libgles-dev
+  libglvnd-dev libegl-dev libgl-dev libgles-dev libx11-dev libxcb1-dev
   libegl-mesa0 libglx-mesa0 libgl1-mesa-dri
   xvfb xauth mesa-utils
 )

@@ -21,8 +21,9 @@ check() { # <what> <pattern>
 }
 
 if command -v glxinfo >/dev/null 2>&1; then
-    LOWMAP_DEBUG=info "$run" glxinfo -B >"$out" 2>&1 || fail=1
-    check "glxinfo -B through lowmap" "lowmap: info: GLX: wrapping host vendor"
+    LOWMAP_DEBUG=trace "$run" glxinfo -B >"$out" 2>&1 || fail=1
+    check "host named by the X server" "GLX: the X server names vendors 'mesa'"
+    check "glxinfo -B through lowmap" "lowmap: info: GLX: wrapping host vendor mesa"
     check "glxinfo -B renderer" "OpenGL renderer string: llvmpipe"
     # Named as its own host, lowmap refuses and libGLX falls back to Mesa.
     LOWMAP_HOST=lowmap LOWMAP_DEBUG=error "$run" glxinfo -B >"$out" 2>&1 ||
