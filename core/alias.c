@@ -255,6 +255,42 @@ static void copy_out(lowmap_alias *a, size_t off, size_t size)
     counter_add(bytes_out, size);
 }
 
+/* Copies back the part of a written page run that the handle covers. */
+static void copy_out_run(void *ctx, uintptr_t start, uintptr_t end)
+{
+    lowmap_alias *a = ctx;
+    uintptr_t lo = (uintptr_t)a->ptr, hi = lo + a->size;
+
+    if (start < lo)
+        start = lo;
+    if (end > hi)
+        end = hi;
+    if (start < end)
+        copy_out(a, start - lo, end - start);
+}
+
+/*
+ * Write a shadow back: only the pages written since tracking began (or
+ * since the last @reset) where the kernel tracks writes, the whole range
+ * otherwise or if the scan fails.
+ */
+static void write_back(lowmap_alias *a, bool reset)
+{
+    struct view *v = a->view;
+
+    if (v->tracked &&
+        plat_dirty_scan(v->low, v->len, reset, copy_out_run, a) == 0)
+        return;
+    /* A failed scan may have copied some runs already; copying them
+     * again is harmless, losing one is not. */
+    copy_out(a, 0, a->size);
+}
+
+static bool writes_back_at_release(unsigned access)
+{
+    return (access & LOWMAP_WRITE) && !(access & LOWMAP_FLUSH_EXPLICIT);
+}
+
 /* ---- public ------------------------------------------------------------- */
 
 int lowmap_alias_create(const void *host, size_t size, unsigned access,
@@ -304,8 +340,14 @@ int lowmap_alias_create(const void *host, size_t size, unsigned access,
                  access, lowmap_strerror(err));
         return err;
     }
-    if (a->strategy == LOWMAP_STRATEGY_SHADOW && needs_copy_in(access))
-        copy_in(a, 0, size);
+    if (a->strategy == LOWMAP_STRATEGY_SHADOW) {
+        if (needs_copy_in(access))
+            copy_in(a, 0, size);
+        /* Protect after the copy-in, so that only the caller's writes
+         * count.  The view is this handle's alone, no lock needed. */
+        if (writes_back_at_release(access) && lowmap__dirty_tracking())
+            v->tracked = plat_dirty_track(v->low, v->len) == 0;
+    }
     counter_add(created[a->strategy], 1);
     counter_add(live, 1);
     log_trace("alias %p+%#zx -> %p (%s)", host, size, a->ptr,
@@ -367,6 +409,22 @@ int lowmap_alias_flush(lowmap_alias *a, size_t off, size_t size)
     return 0;
 }
 
+int lowmap_alias_sync(lowmap_alias *a)
+{
+    int err = check_range(a, 0, a ? a->size : 0);
+
+    if (err)
+        return err;
+    if (a->strategy == LOWMAP_STRATEGY_SHADOW) {
+        /* Explicit-flush maps publish only what they flush. */
+        if (writes_back_at_release(a->access))
+            write_back(a, true);
+    } else {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    }
+    return 0;
+}
+
 int lowmap_alias_refresh(lowmap_alias *a, size_t off, size_t size)
 {
     int err = check_range(a, off, size);
@@ -396,9 +454,9 @@ int lowmap_alias_release(lowmap_alias *a)
         return LOWMAP_EALREADY;
 
     /* Copy back before the view goes: the handle is ours alone now. */
-    if (a->strategy == LOWMAP_STRATEGY_SHADOW && (a->access & LOWMAP_WRITE) &&
-        !(a->access & LOWMAP_FLUSH_EXPLICIT))
-        copy_out(a, 0, a->size);
+    if (a->strategy == LOWMAP_STRATEGY_SHADOW &&
+        writes_back_at_release(a->access))
+        write_back(a, false);
     if (a->view) {
         lowmap__lock();
         if (--a->view->refs == 0) {

@@ -32,6 +32,7 @@ struct view {
     int strategy;
     unsigned refs;
     bool cached;
+    bool tracked; /* shadow: the kernel tracks which pages get written */
     /* Identity of the host VMA when the view was made, to tell a reused
      * address from the mapping we duplicated. */
     uint64_t dev, ino, offset;

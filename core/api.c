@@ -17,6 +17,7 @@
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t core_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lowmap__config config;
+static bool dirty_tracking;
 struct lowmap__counters lowmap__counters;
 
 /* fork(): the child must not inherit a lock held by a thread that does not
@@ -41,8 +42,15 @@ static void init(void)
         log_error("LOWMAP_VMA_QUERY: this kernel lacks the requested "
                   "backend; using the default");
     plat_atfork(fork_prepare, fork_release, fork_release);
-    log_info("limit %#" PRIxPTR ", strategies %#x", config.limit,
-             config.strategies);
+    dirty_tracking = config.dirty_tracking && plat_have_dirty_tracking();
+    log_info("limit %#" PRIxPTR ", strategies %#x, shadow write-back: %s",
+             config.limit, config.strategies,
+             dirty_tracking ? "written pages" : "whole range");
+}
+
+bool lowmap__dirty_tracking(void)
+{
+    return dirty_tracking;
 }
 
 void lowmap__init(void)

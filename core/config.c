@@ -109,6 +109,10 @@ void lowmap__config_load(struct lowmap__config *cfg)
     cfg->vma_backend = PLAT_VMA_AUTO;
     s = getenv("LOWMAP_STATS");
     cfg->stats_at_exit = s && *s && strcmp(s, "0") != 0;
+    s = getenv("LOWMAP_DIRTY");
+    cfg->dirty_tracking = !s || strcmp(s, "off") != 0;
+    if (s && strcmp(s, "off") != 0 && strcmp(s, "auto") != 0)
+        log_error("LOWMAP_DIRTY=%s: expected auto or off; using auto", s);
 
     if ((s = getenv("LOWMAP_LIMIT")) && lowmap__parse_limit(s, &cfg->limit))
         log_error("LOWMAP_LIMIT=%s is not 2G, 4G or a page-aligned hex "

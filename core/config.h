@@ -15,6 +15,7 @@ struct lowmap__config {
     uintptr_t limit;
     unsigned strategies; /* bit (1u << LOWMAP_STRATEGY_x) per enabled one */
     bool stats_at_exit;
+    bool dirty_tracking; /* LOWMAP_DIRTY: track shadow writes if we can */
     enum plat_vma_backend vma_backend;
 };
 

@@ -23,6 +23,8 @@ void lowmap__init(void);
 const struct lowmap__config *lowmap__config(void);
 void lowmap__lock(void);
 void lowmap__unlock(void);
+/* Decided once at init: LOWMAP_DIRTY allows it and the kernel can. */
+bool lowmap__dirty_tracking(void);
 
 struct lowmap__counters {
     uint64_t created[LOWMAP_STRATEGY_COUNT];

@@ -106,6 +106,20 @@ int plat_shm_create(size_t size);
 int plat_map_shared(int fd, size_t size, uintptr_t *out);
 void plat_close(int fd);
 
+/*
+ * Dirty-page tracking for private anonymous memory (shadow copies):
+ * userfaultfd write-protect in async mode plus PAGEMAP_SCAN (Linux 6.7+).
+ * plat_dirty_track() write-protects [addr, addr+len); afterwards
+ * plat_dirty_scan() calls @fn for each run of pages written since then, and
+ * with @reset protects them again in the same step.  A range stops being
+ * tracked when it is unmapped or mapped over.
+ */
+bool plat_have_dirty_tracking(void);
+int plat_dirty_track(uintptr_t addr, size_t len);
+int plat_dirty_scan(uintptr_t addr, size_t len, bool reset,
+                    void (*fn)(void *ctx, uintptr_t start, uintptr_t end),
+                    void *ctx);
+
 /* Registered at init: keeps the core's lock sane across fork(). */
 int plat_atfork(void (*prepare)(void), void (*parent)(void),
                 void (*child)(void));

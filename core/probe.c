@@ -104,6 +104,7 @@ int lowmap_probe(struct lowmap_caps *out)
     c.pagemap_scan = answer(plat_have_pagemap_scan());
     c.uffd_wp_async = answer(plat_have_uffd_wp_async());
     c.populate = answer(plat_have_populate());
+    c.dirty_tracking = answer(lowmap__dirty_tracking());
 
     size_t n = out->size < sizeof(c) ? out->size : sizeof(c);
     c.size = n;

@@ -22,6 +22,8 @@
  *                              fd_remap,shadow (default: all, in that order)
  *   LOWMAP_VMA_QUERY=auto|procmap_query|maps
  *                              how host mappings are inspected (default auto)
+ *   LOWMAP_DIRTY=auto|off      track which shadow pages were written
+ *                              (default auto: where the kernel can)
  *   LOWMAP_DEBUG=error,warn,info,trace   log to stderr, prefixed "lowmap:"
  *   LOWMAP_STATS=1             print lowmap_stats() at exit
  */
@@ -168,6 +170,7 @@ struct lowmap_caps {
     int pagemap_scan;       /**< PAGEMAP_SCAN ioctl */
     int uffd_wp_async;      /**< userfaultfd async write-protect */
     int populate;           /**< MADV_POPULATE_READ/WRITE */
+    int dirty_tracking;     /**< shadows copy back only written pages */
 };
 
 typedef struct lowmap_alias lowmap_alias;
@@ -243,13 +246,21 @@ LOWMAP_API size_t lowmap_alias_size(const lowmap_alias *alias);
  */
 LOWMAP_API int lowmap_alias_flush(lowmap_alias *alias, size_t offset,
                                   size_t size);
+/**
+ * Make every low write since create (or the last sync) visible to the
+ * host.  A shadow copies back the pages written since then where the kernel
+ * tracks writes (lowmap_caps.dirty_tracking), the whole range elsewhere;
+ * zero-copy views need nothing.  For persistent maps at the GL's
+ * synchronisation points.
+ */
+LOWMAP_API int lowmap_alias_sync(lowmap_alias *alias);
 /** Copy host contents of [offset, offset+size) into the low view. */
 LOWMAP_API int lowmap_alias_refresh(lowmap_alias *alias, size_t offset,
                                     size_t size);
 /**
  * Drop the handle.  A shadow first copies back what its access requires:
- * the whole range for a write map without LOWMAP_FLUSH_EXPLICIT, nothing
- * otherwise.  The low range then faults until lowmap reuses it.  lowmap
+ * for a write map without LOWMAP_FLUSH_EXPLICIT the pages written (the
+ * whole range where writes are not tracked), nothing otherwise.  The low range then faults until lowmap reuses it.  lowmap
  * keeps a set of live handles: releasing one that is not live returns
  * LOWMAP_EALREADY and touches nothing.
  */

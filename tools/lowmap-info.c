@@ -138,6 +138,10 @@ int main(void)
     printf("PAGEMAP_SCAN:          %s\n", yes_no(caps.pagemap_scan));
     printf("uffd async WP:         %s\n", yes_no(caps.uffd_wp_async));
     printf("MADV_POPULATE:         %s\n", yes_no(caps.populate));
+    printf("shadow write-back:     %s\n",
+           caps.dirty_tracking == LOWMAP_YES
+               ? "written pages only (userfaultfd WP + PAGEMAP_SCAN)"
+               : "whole mapped range");
     report_drm();
     /* What the DRM probe taught lowmap about PFNMAP duplication. */
     if (lowmap_probe(&caps) == 0 && caps.mremap_pfnmap != LOWMAP_UNKNOWN)

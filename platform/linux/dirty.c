@@ -1,0 +1,145 @@
+/*
+ * Dirty-page tracking without signals: pages are write-protected through a
+ * userfaultfd in async mode (the kernel lifts the protection on the first
+ * write and delivers no fault), and PAGEMAP_SCAN lists the pages whose
+ * protection is gone.  Both need Linux 6.7.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "platform.h"
+#include "uapi.h"
+
+/*
+ * One userfaultfd and one pagemap fd per process.  A userfaultfd belongs to
+ * the mm that opened it, so a forked child opens its own (its copies of
+ * tracked ranges come without protection and simply read as written).
+ * fd_lock guards the pair and is held only to open or swap them.
+ */
+static struct {
+    pthread_mutex_t lock;
+    pid_t owner;
+    int uffd, pagemap;
+} fds = {PTHREAD_MUTEX_INITIALIZER, 0, -1, -1};
+
+static int open_uffd(void)
+{
+    struct uffdio_api api = {.api = UFFD_API,
+                             .features = UFFD_FEATURE_WP_ASYNC |
+                                         UFFD_FEATURE_WP_UNPOPULATED};
+    int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+    /* Where unprivileged userfaultfd is off, user-mode faults are all
+     * write-protection of our own memory needs. */
+    if (fd < 0 && errno == EPERM)
+        fd = (int)syscall(SYS_userfaultfd,
+                          O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
+    if (fd < 0)
+        return -errno;
+    if (ioctl(fd, UFFDIO_API, &api) < 0 ||
+        (api.features & (UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED)) !=
+            (UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED)) {
+        close(fd);
+        return -ENOTSUP;
+    }
+    return fd;
+}
+
+/* The fds of this process, opened on first use and again after fork. */
+static int get_fds(int *uffd, int *pagemap)
+{
+    int err = 0;
+
+    pthread_mutex_lock(&fds.lock);
+    if (fds.owner != getpid()) {
+        /* The inherited fds still work for the parent's mm only. */
+        if (fds.uffd >= 0 && fds.owner)
+            close(fds.uffd);
+        if (fds.pagemap >= 0 && fds.owner)
+            close(fds.pagemap);
+        fds.uffd = open_uffd();
+        fds.pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+        if (fds.pagemap < 0)
+            fds.pagemap = -errno;
+        fds.owner = getpid();
+    }
+    if (fds.uffd < 0)
+        err = fds.uffd;
+    else if (fds.pagemap < 0)
+        err = fds.pagemap;
+    *uffd = fds.uffd;
+    *pagemap = fds.pagemap;
+    pthread_mutex_unlock(&fds.lock);
+    return err;
+}
+
+bool plat_have_dirty_tracking(void)
+{
+    int uffd, pagemap;
+
+    return plat_have_pagemap_scan() && get_fds(&uffd, &pagemap) == 0;
+}
+
+int plat_dirty_track(uintptr_t addr, size_t len)
+{
+    struct uffdio_register reg = {.range = {addr, len},
+                                  .mode = UFFDIO_REGISTER_MODE_WP};
+    struct uffdio_writeprotect wp = {.range = {addr, len},
+                                     .mode = UFFDIO_WRITEPROTECT_MODE_WP};
+    int uffd, pagemap, err;
+
+    if ((err = get_fds(&uffd, &pagemap)))
+        return err;
+    if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
+        return -errno;
+    if (ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) < 0) {
+        err = -errno;
+        ioctl(uffd, UFFDIO_UNREGISTER, &reg.range);
+        return err;
+    }
+    return 0;
+}
+
+int plat_dirty_scan(uintptr_t addr, size_t len, bool reset,
+                    void (*fn)(void *ctx, uintptr_t start, uintptr_t end),
+                    void *ctx)
+{
+    struct page_region regions[32];
+    uintptr_t at = addr, end = addr + len;
+    int uffd, pagemap, err;
+
+    if ((err = get_fds(&uffd, &pagemap)))
+        return err;
+    while (at < end) {
+        struct pm_scan_arg arg;
+        long n;
+
+        memset(&arg, 0, sizeof(arg));
+        arg.size = sizeof(arg);
+        /* CHECK_WPASYNC: fail rather than report untracked memory as
+         * clean, which would lose writes. */
+        arg.flags = PM_SCAN_CHECK_WPASYNC | (reset ? PM_SCAN_WP_MATCHING : 0);
+        arg.start = at;
+        arg.end = end;
+        arg.vec = (uintptr_t)regions;
+        arg.vec_len = sizeof(regions) / sizeof(regions[0]);
+        arg.category_mask = PAGE_IS_WRITTEN;
+        arg.return_mask = PAGE_IS_WRITTEN;
+        n = ioctl(pagemap, PAGEMAP_SCAN, &arg);
+        if (n < 0)
+            return -errno;
+        for (long i = 0; i < n; i++)
+            fn(ctx, regions[i].start, regions[i].end);
+        if (arg.walk_end <= at)
+            return -EIO; /* no progress: never loop forever */
+        at = arg.walk_end;
+    }
+    return 0;
+}
