@@ -158,7 +158,8 @@ Test(arena_limits, exhaustion_and_recovery)
     }
     cr_assert(err == LOWMAP_ENOMEM, "after %d aliases: %s", n,
               lowmap_strerror(err));
-    cr_assert(n > 0 && n < 16, "%d aliases of 1 MiB below 16 MiB", n);
+    /* 1 MiB to 16 MiB is free in a fresh process. */
+    cr_assert(n >= 8 && n < 16, "%d aliases of 1 MiB below 16 MiB", n);
     cr_assert(stats_now().failures >= 1);
 
     cr_assert(lowmap_alias_release(a[n / 2]) == 0);

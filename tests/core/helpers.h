@@ -135,6 +135,7 @@ static inline void env_reset(void)
     unsetenv("LOWMAP_LIMIT");
     unsetenv("LOWMAP_STRATEGIES");
     unsetenv("LOWMAP_STATS");
+    unsetenv("LOWMAP_DIRTY");
 }
 
 static inline struct lowmap_stats stats_now(void)

@@ -269,3 +269,125 @@ Test(shadow, neighbouring_sub_allocations)
     cr_assert(all_bytes(page + 300, 200, 0x22));
     cr_assert(all_bytes(page + 500, PAGE - 500, 0xee));
 }
+
+/* ---- write-back of written pages only ----------------------------------- */
+
+static int tracking(void)
+{
+    struct lowmap_caps c = {.size = sizeof(c)};
+
+    cr_assert(lowmap_probe(&c) == 0);
+    return c.dirty_tracking == LOWMAP_YES;
+}
+
+/*
+ * The host range spans four low pages: [LEAD, PAGE) of the first, two
+ * whole pages, and the first 200 bytes of the fourth.  Page @i of the
+ * handle, clipped to the range, as an offset and a length.
+ */
+#define D_SIZE (3 * PAGE - LEAD + 200)
+static size_t page_off(int i)
+{
+    return i ? i * PAGE - LEAD : 0;
+}
+
+static size_t page_len(int i)
+{
+    size_t end = (i + 1) * PAGE - LEAD;
+
+    return (end > D_SIZE ? D_SIZE : end) - page_off(i);
+}
+
+/* Writes one byte in low page 2 while the host changes page 0 itself:
+ * release copies back page 2 only, where writes are tracked. */
+static void release_after_one_write(int tracked)
+{
+    unsigned char *base = map_anon(4 * PAGE, MAP_PRIVATE);
+    unsigned char *host = base + LEAD;
+
+    fill(host, D_SIZE, 1);
+    lowmap_alias *a = alias_ok(host, D_SIZE, LOWMAP_READ | LOWMAP_WRITE);
+    unsigned char *low = lowmap_alias_ptr(a);
+    struct lowmap_stats s0 = stats_now();
+
+    low[page_off(2) + 5] = 0;
+    host[10] = 0; /* the host's own write, in a page low never wrote */
+    cr_assert(lowmap_alias_release(a) == 0);
+    size_t out = stats_now().bytes_copied_out - s0.bytes_copied_out;
+    cr_assert(host[page_off(2) + 5] == 0, "the low write was lost");
+    if (tracked) {
+        cr_assert(out == page_len(2), "%zu bytes copied back", out);
+        cr_assert(host[10] == 0, "an unwritten page was copied back");
+    } else {
+        cr_assert(out == D_SIZE, "%zu bytes copied back", out);
+        cr_assert(host[10] != 0);
+    }
+}
+
+Test(shadow, release_copies_back_written_pages)
+{
+    release_after_one_write(tracking());
+}
+
+Test(shadow, release_copies_back_everything_without_tracking)
+{
+    setenv("LOWMAP_DIRTY", "off", 1);
+    cr_assert(!tracking());
+    release_after_one_write(0);
+}
+
+/* Sync publishes what was written since the previous sync. */
+Test(shadow, sync_publishes_writes_since_last_sync)
+{
+    int tracked = tracking();
+    unsigned char *base = map_anon(4 * PAGE, MAP_PRIVATE);
+    unsigned char *host = base + LEAD;
+
+    fill(host, D_SIZE, 1);
+    lowmap_alias *a = alias_ok(host, D_SIZE,
+                               LOWMAP_READ | LOWMAP_WRITE | LOWMAP_PERSISTENT);
+    unsigned char *low = lowmap_alias_ptr(a);
+    struct lowmap_stats s0 = stats_now();
+
+    low[3] = 0;
+    cr_assert(lowmap_alias_sync(a) == 0);
+    struct lowmap_stats s1 = stats_now();
+    cr_assert(host[3] == 0);
+    cr_assert(s1.bytes_copied_out - s0.bytes_copied_out ==
+              (tracked ? page_len(0) : D_SIZE));
+
+    low[page_off(3) + 1] = 0;
+    host[page_off(1) + 1] = 0x42; /* the host's own, in an unwritten page */
+    cr_assert(lowmap_alias_sync(a) == 0);
+    struct lowmap_stats s2 = stats_now();
+    cr_assert(host[page_off(3) + 1] == 0);
+    cr_assert(s2.bytes_copied_out - s1.bytes_copied_out ==
+              (tracked ? page_len(3) : D_SIZE));
+    if (tracked)
+        cr_assert(host[page_off(1) + 1] == 0x42);
+
+    /* Nothing written since: nothing to copy where writes are tracked. */
+    cr_assert(lowmap_alias_sync(a) == 0);
+    cr_assert(stats_now().bytes_copied_out - s2.bytes_copied_out ==
+              (tracked ? 0 : D_SIZE));
+    cr_assert(lowmap_alias_release(a) == 0);
+}
+
+/* Explicit-flush and read-only maps publish nothing on sync. */
+Test(shadow, sync_copies_nothing_for_flush_explicit_or_read)
+{
+    unsigned char *host = map_anon(2 * PAGE, MAP_PRIVATE);
+
+    fill(host, 2 * PAGE, 1);
+    lowmap_alias *fe = alias_ok(host, 2 * PAGE,
+                                LOWMAP_WRITE | LOWMAP_FLUSH_EXPLICIT);
+    lowmap_alias *ro = alias_ok(host, 2 * PAGE, LOWMAP_READ);
+    struct lowmap_stats s0 = stats_now();
+
+    memset(lowmap_alias_ptr(fe), 0, 2 * PAGE);
+    memset(lowmap_alias_ptr(ro), 0, 2 * PAGE);
+    cr_assert(lowmap_alias_sync(fe) == 0);
+    cr_assert(lowmap_alias_sync(ro) == 0);
+    cr_assert(stats_now().bytes_copied_out == s0.bytes_copied_out);
+    cr_assert(holds(host, 2 * PAGE, 1));
+}
