@@ -172,17 +172,27 @@ static int no_view_strategy(const struct request *rq)
     return 0;
 }
 
-/*
- * Checks that [base, end) is mapped without holes and finds the access
- * the host allows.  rq->have_vma is set when one VMA covers it all, which
- * the zero-copy strategies need.
- */
-static int inspect_host(struct request *rq, unsigned *prot)
+static bool needs_copy_in(unsigned access)
 {
+    if (access & LOWMAP_INVALIDATE)
+        return false;
+    /* Write-only with explicit flush: unflushed bytes are undefined. */
+    return !(!(access & LOWMAP_READ) && (access & LOWMAP_FLUSH_EXPLICIT));
+}
+
+/*
+ * Checks that [base, end) is mapped without holes and allows the access
+ * asked for, whatever the strategy: a view must never fault where the
+ * caller was promised access, and a shadow reads the host at create.
+ * rq->have_vma is set when one VMA covers it all, which the zero-copy
+ * strategies need.
+ */
+static int inspect_host(struct request *rq)
+{
+    unsigned prot = PLAT_PROT_READ | PLAT_PROT_WRITE, need = 0;
     uintptr_t at = rq->base;
     struct plat_vma vma;
 
-    *prot = PLAT_PROT_READ | PLAT_PROT_WRITE;
     while (at < rq->end) {
         if (plat_vma_query(at, &vma) < 0 || vma.start > at)
             return LOWMAP_EFAULT;
@@ -190,18 +200,14 @@ static int inspect_host(struct request *rq, unsigned *prot)
             rq->vma = vma;
             rq->have_vma = vma.end >= rq->end;
         }
-        *prot &= vma.prot;
+        prot &= vma.prot;
         at = vma.end;
     }
-    return 0;
-}
-
-static bool needs_copy_in(unsigned access)
-{
-    if (access & LOWMAP_INVALIDATE)
-        return false;
-    /* Write-only with explicit flush: unflushed bytes are undefined. */
-    return !(!(access & LOWMAP_READ) && (access & LOWMAP_FLUSH_EXPLICIT));
+    if ((rq->access & LOWMAP_READ) || needs_copy_in(rq->access))
+        need |= PLAT_PROT_READ;
+    if (rq->access & LOWMAP_WRITE)
+        need |= PLAT_PROT_WRITE;
+    return (prot & need) == need ? 0 : LOWMAP_EFAULT;
 }
 
 static int choose_view(struct request *rq, struct view **out)
@@ -211,10 +217,7 @@ static int choose_view(struct request *rq, struct view **out)
         [LOWMAP_STRATEGY_FD_REMAP] = strategy_fd_remap,
     };
     int err = LOWMAP_ENOTSUP, e;
-    unsigned prot;
 
-    if ((e = inspect_host(rq, &prot)))
-        return e;
     if (rq->have_vma && (*out = cache_find(rq)) &&
         strategy_enabled((*out)->strategy)) {
         (*out)->refs++;
@@ -234,10 +237,6 @@ static int choose_view(struct request *rq, struct view **out)
     }
     if (!strategy_enabled(LOWMAP_STRATEGY_SHADOW))
         return err;
-    /* A shadow reads the host at create and writes it at flush. */
-    if ((needs_copy_in(rq->access) && !(prot & PLAT_PROT_READ)) ||
-        ((rq->access & LOWMAP_WRITE) && !(prot & PLAT_PROT_WRITE)))
-        return LOWMAP_EFAULT;
     return strategy_shadow(rq, out);
 }
 
@@ -320,7 +319,9 @@ int lowmap_alias_create(const void *host, size_t size, unsigned access,
     a->access = access;
 
     lowmap__lock();
-    if ((a->strategy = no_view_strategy(&rq))) {
+    if ((err = inspect_host(&rq))) {
+        /* unmapped, or not accessible the way the caller asks */
+    } else if ((a->strategy = no_view_strategy(&rq))) {
         a->ptr = (void *)host;
     } else if (!(err = choose_view(&rq, &v))) {
         a->view = v;
@@ -411,10 +412,11 @@ int lowmap_alias_flush(lowmap_alias *a, size_t off, size_t size)
 
 int lowmap_alias_sync(lowmap_alias *a)
 {
-    int err = check_range(a, 0, a ? a->size : 0);
-
-    if (err)
-        return err;
+    if (!a)
+        return LOWMAP_EINVAL;
+    lowmap__init();
+    if (!is_live(a))
+        return LOWMAP_ENOENT;
     if (a->strategy == LOWMAP_STRATEGY_SHADOW) {
         /* Explicit-flush maps publish only what they flush. */
         if (writes_back_at_release(a->access))

@@ -147,9 +147,8 @@ static size_t list_lower_bound(const struct extent_list *l, uintptr_t addr)
     return lo;
 }
 
-static void release_chunk_if_idle(struct chunk *c);
-
-/* Return an extent to the free list, merging with neighbours. */
+/* Return an extent to the free list, merging with neighbours.  Never
+ * gives a chunk back: callers that may do so call release_chunk_if_idle(). */
 static void free_extent(struct extent e)
 {
     struct extent_list *l = &arena.free;
@@ -174,9 +173,7 @@ static void free_extent(struct extent e)
         e.chunk->used += e.len;
         log_warn("arena: lost %zu bytes at %#lx to an allocation failure",
                  e.len, (unsigned long)e.start);
-        return;
     }
-    release_chunk_if_idle(e.chunk);
 }
 
 /* ---- chunks ---------------------------------------------------------- */
@@ -238,6 +235,7 @@ static void release_chunk_if_idle(struct chunk *c)
             return;
         unlink_chunk(c);
         plat_unmap(start, len);
+        arena_notify(start, len, LOWMAP_NOTIFY_UNMAPPED);
     } else {
         if (!other_chunk_of(c, ARENA_CALLBACKS))
             return;
@@ -319,7 +317,8 @@ static int grow_callbacks(size_t len)
 
 /* ---- quarantine ------------------------------------------------------ */
 
-static void quarantine_pop(void)
+/* Oldest quarantined slot back to the free list; returns its chunk. */
+static struct chunk *quarantine_pop(void)
 {
     struct extent e = arena.quarantine[arena.q_head];
 
@@ -327,6 +326,7 @@ static void quarantine_pop(void)
     arena.q_count--;
     arena.q_bytes -= e.len;
     free_extent(e);
+    return e.chunk;
 }
 
 static void quarantine_drain(void)
@@ -378,7 +378,8 @@ int arena_alloc(size_t len, bool donated_only, uintptr_t *out)
         if (!err && take_fit(len, donated_only, out))
             return 0;
     }
-    /* Last resort before failing: reuse quarantined slots early. */
+    /* Last resort before failing: reuse quarantined slots early (keeping
+     * the chunks they free up, which is the point). */
     if (arena.q_count) {
         quarantine_drain();
         if (take_fit(len, donated_only, out))
@@ -404,11 +405,11 @@ void arena_free(uintptr_t addr, size_t len)
 
     if (!c)
         return;
-    /* Evicting the oldest entry cannot release this slot's chunk: the
-     * slot itself still counts as used there. */
+    /* The evicted slot's chunk may now be idle; this slot's cannot be, as
+     * the slot itself still counts as used there. */
     if (arena.q_count == QUARANTINE_SLOTS ||
         arena.q_bytes + len > QUARANTINE_BYTES)
-        quarantine_pop();
+        release_chunk_if_idle(quarantine_pop());
     size_t tail = (arena.q_head + arena.q_count) % QUARANTINE_SLOTS;
     arena.quarantine[tail] = (struct extent){addr, len, c};
     arena.q_count++;
@@ -426,6 +427,15 @@ void arena_lose(uintptr_t addr, size_t len)
 }
 
 /* ---- donated ranges ---------------------------------------------------- */
+
+/* Give back every chunk that sits idle (see release_chunk_if_idle()). */
+static void trim_idle_chunks(void)
+{
+    for (struct chunk *c = arena.chunks, *next; c; c = next) {
+        next = c->next;
+        release_chunk_if_idle(c);
+    }
+}
 
 int arena_add_range(uintptr_t addr, size_t size)
 {
@@ -450,17 +460,18 @@ int arena_add_range(uintptr_t addr, size_t size)
     arena.donated = true;
     arena_notify(addr, size, PLAT_PROT_NONE);
     /* Self-reserved chunks that sit idle now go back to the system. */
-    for (struct chunk *c = arena.chunks, *next; c; c = next) {
-        next = c->next;
-        release_chunk_if_idle(c);
-    }
+    trim_idle_chunks();
     return 0;
 }
 
 uintptr_t arena_release_range(unsigned flags, size_t *size)
 {
-    if (flags & LOWMAP_RELEASE_ALL)
+    /* Releasing everything frees what quarantine holds, and the chunks of
+     * other sources that leaves idle go back too. */
+    if (flags & LOWMAP_RELEASE_ALL) {
         quarantine_drain();
+        trim_idle_chunks();
+    }
     for (struct chunk *c = arena.chunks; c; c = c->next) {
         if (c->source != ARENA_DONATED || c->used)
             continue;

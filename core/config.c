@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,10 @@ int lowmap__parse_limit(const char *s, uintptr_t *out)
     } else {
         if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || !s[2])
             return -EINVAL;
+        /* strtoull() would also take spaces and a sign. */
+        for (const char *c = s + 2; *c; c++)
+            if (!isxdigit((unsigned char)*c))
+                return -EINVAL;
         errno = 0;
         unsigned long long x = strtoull(s + 2, &end, 16);
         if (errno || *end || x > LOWMAP_LIMIT_4G)

@@ -114,12 +114,16 @@ enum lowmap_strategy {
  * release: lowmap no longer uses [addr, addr+size); a PROT_NONE placeholder
  *   sits there.
  * notify (optional): lowmap just mapped [addr, addr+size) with PROT_* @prot
- *   (PROT_NONE for placeholders), for translators that track every mapping.
+ *   (PROT_NONE for placeholders), or unmapped it (@prot is
+ *   LOWMAP_NOTIFY_UNMAPPED), for translators that track every mapping.
  *
  * Callbacks are called with lowmap's internal lock held: they must not call
  * back into lowmap.  @size is sizeof(struct lowmap_va_ops) as the caller
  * compiled it; fields past it are treated as NULL.
  */
+/** @prot given to lowmap_va_ops.notify when lowmap unmapped a range. */
+#define LOWMAP_NOTIFY_UNMAPPED (-1)
+
 struct lowmap_va_ops {
     size_t size;
     void *user;
