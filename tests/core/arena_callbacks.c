@@ -215,6 +215,37 @@ Test(arena_callbacks, notify_only_keeps_self_reserving)
     cr_assert(caps.arena_source == 0);
 }
 
+/* A self-reserved chunk that goes back to the system is announced as
+ * unmapped, so a translator's map of every mapping stays true. */
+Test(arena_callbacks, notify_hears_self_reserved_chunk_unmapped)
+{
+    struct lowmap_va_ops ops = {.size = sizeof(ops), .user = &tr,
+                                .notify = t_notify};
+    size_t big_size = 80 * MiB, n;
+    void *big = map_anon(big_size, MAP_PRIVATE | MAP_NORESERVE);
+    void *small = map_anon(PAGE, MAP_PRIVATE);
+
+    cr_assert(lowmap_set_va_ops(&ops) == 0);
+    lowmap_alias *keep = alias_ok(small, PAGE, LOWMAP_READ);
+    /* Too big for the first chunk: a second one is reserved for it. */
+    lowmap_alias *b = alias_ok(big, big_size, LOWMAP_READ | LOWMAP_INVALIDATE);
+    size_t chunk = tr.n_notes;
+    while (chunk-- > 0)
+        if (tr.notes[chunk].prot == PROT_NONE &&
+            inside(lowmap_alias_ptr(b), big_size, (void *)tr.notes[chunk].addr,
+                   tr.notes[chunk].size))
+            break;
+    cr_assert(chunk < tr.n_notes, "the second chunk was not announced");
+    struct t_range c = tr.notes[chunk];
+
+    cr_assert(lowmap_alias_release(b) == 0);
+    cr_assert(lowmap_release_range(LOWMAP_RELEASE_ALL, &n) == NULL);
+    cr_assert(t_noted((void *)c.addr, c.size, LOWMAP_NOTIFY_UNMAPPED) >= 0,
+              "unmapping %#lx+%#zx went unheard", (unsigned long)c.addr,
+              c.size);
+    cr_assert(lowmap_alias_release(keep) == 0);
+}
+
 static int forbidden_calls;
 
 static void forbidden_notify(void *user, void *addr, size_t size, int prot)
