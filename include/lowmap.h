@@ -95,6 +95,9 @@ enum lowmap_strategy {
     LOWMAP_STRATEGY_SHADOW = 5,      /**< low copy, synchronised by copies */
 };
 #define LOWMAP_STRATEGY_COUNT 6 /* one past the last value */
+/* Room in lowmap_stats for strategies to come, so adding one keeps the
+ * layout. */
+#define LOWMAP_STRATEGY_SLOTS 8
 
 /** Flags for lowmap_release_range(). */
 #define LOWMAP_RELEASE_ALL 0x1u
@@ -139,7 +142,7 @@ struct lowmap_va_ops {
  */
 struct lowmap_stats {
     size_t size;
-    uint64_t aliases_created[LOWMAP_STRATEGY_COUNT]; /**< by strategy */
+    uint64_t aliases_created[LOWMAP_STRATEGY_SLOTS]; /**< by strategy */
     uint64_t aliases_live;     /**< handles not yet released */
     uint64_t cache_hits;       /**< creates served by an existing view */
     uint64_t bytes_copied_in;  /**< host to low (shadow) */

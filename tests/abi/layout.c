@@ -24,20 +24,22 @@ PIN_AT(struct lowmap_va_ops, release, 24);
 PIN_AT(struct lowmap_va_ops, notify, 32);
 _Static_assert(sizeof(struct lowmap_va_ops) == 40, "lowmap_va_ops size");
 
-/* aliases_created[] is indexed by strategy: a new strategy would move
- * every member after it, so LOWMAP_STRATEGY_COUNT is part of the ABI. */
-_Static_assert(LOWMAP_STRATEGY_COUNT == 6, "lowmap_stats layout");
+/* aliases_created[] is indexed by strategy and has room for new ones:
+ * the slot count is part of the ABI, the strategy count is not. */
+_Static_assert(LOWMAP_STRATEGY_SLOTS == 8, "lowmap_stats layout");
+_Static_assert(LOWMAP_STRATEGY_COUNT <= LOWMAP_STRATEGY_SLOTS,
+               "strategies outgrew lowmap_stats");
 PIN_AT(struct lowmap_stats, size, 0);
 PIN_AT(struct lowmap_stats, aliases_created, 8);
-PIN_AT(struct lowmap_stats, aliases_live, 56);
-PIN_AT(struct lowmap_stats, cache_hits, 64);
-PIN_AT(struct lowmap_stats, bytes_copied_in, 72);
-PIN_AT(struct lowmap_stats, bytes_copied_out, 80);
-PIN_AT(struct lowmap_stats, high_pointers, 88);
-PIN_AT(struct lowmap_stats, arena_bytes, 96);
-PIN_AT(struct lowmap_stats, arena_used, 104);
-PIN_AT(struct lowmap_stats, failures, 112);
-_Static_assert(sizeof(struct lowmap_stats) == 120, "lowmap_stats size");
+PIN_AT(struct lowmap_stats, aliases_live, 72);
+PIN_AT(struct lowmap_stats, cache_hits, 80);
+PIN_AT(struct lowmap_stats, bytes_copied_in, 88);
+PIN_AT(struct lowmap_stats, bytes_copied_out, 96);
+PIN_AT(struct lowmap_stats, high_pointers, 104);
+PIN_AT(struct lowmap_stats, arena_bytes, 112);
+PIN_AT(struct lowmap_stats, arena_used, 120);
+PIN_AT(struct lowmap_stats, failures, 128);
+_Static_assert(sizeof(struct lowmap_stats) == 136, "lowmap_stats size");
 
 PIN_AT(struct lowmap_caps, size, 0);
 PIN_AT(struct lowmap_caps, limit, 8);
