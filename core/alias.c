@@ -440,7 +440,7 @@ int lowmap_alias_refresh(lowmap_alias *a, size_t off, size_t size)
     return 0;
 }
 
-int lowmap_alias_release(lowmap_alias *a)
+static int drop_handle(lowmap_alias *a, bool copy_back)
 {
     lowmap_alias *found;
 
@@ -456,7 +456,7 @@ int lowmap_alias_release(lowmap_alias *a)
         return LOWMAP_EALREADY;
 
     /* Copy back before the view goes: the handle is ours alone now. */
-    if (a->strategy == LOWMAP_STRATEGY_SHADOW &&
+    if (copy_back && a->strategy == LOWMAP_STRATEGY_SHADOW &&
         writes_back_at_release(a->access))
         write_back(a, false);
     if (a->view) {
@@ -470,6 +470,16 @@ int lowmap_alias_release(lowmap_alias *a)
     counter_sub(live, 1);
     free(a);
     return 0;
+}
+
+int lowmap_alias_release(lowmap_alias *a)
+{
+    return drop_handle(a, true);
+}
+
+int lowmap_alias_discard(lowmap_alias *a)
+{
+    return drop_handle(a, false);
 }
 
 void *lowmap_translate(const void *host)

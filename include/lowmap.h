@@ -273,6 +273,13 @@ LOWMAP_API int lowmap_alias_refresh(lowmap_alias *alias, size_t offset,
  */
 LOWMAP_API int lowmap_alias_release(lowmap_alias *alias);
 
+/**
+ * Drop the handle like lowmap_alias_release(), but copy nothing back: for
+ * when the host storage is already gone (a GL context destroyed with its
+ * buffers) or its contents no longer matter.
+ */
+LOWMAP_API int lowmap_alias_discard(lowmap_alias *alias);
+
 /** Low pointer of a live alias covering @host, or NULL. */
 LOWMAP_API void *lowmap_translate(const void *host);
 

@@ -71,20 +71,11 @@ static size_t page_size(void)
 
 void lm_view_release(struct lm_view *view, bool host_alive)
 {
-    if (view->alias) {
-        bool copies_back = lowmap_alias_strategy(view->alias) ==
-                               LOWMAP_STRATEGY_SHADOW &&
-                           (view->access & LOWMAP_WRITE) &&
-                           !(view->access & LOWMAP_FLUSH_EXPLICIT);
-        if (!host_alive && copies_back) {
-            /* Releasing would copy into storage the host already freed;
-             * keeping the low copy is the lesser evil. */
-            lm_log(LM_LOG_WARN, "gl: keeping shadow of %zu bytes: its host "
-                                "storage is gone", view->size);
-        } else {
-            lowmap_alias_release(view->alias);
-        }
-    }
+    /* A shadow's release would copy into storage the host already freed. */
+    if (view->alias && host_alive)
+        lowmap_alias_release(view->alias);
+    else if (view->alias)
+        lowmap_alias_discard(view->alias);
     memset(view, 0, sizeof(*view));
 }
 

@@ -391,3 +391,20 @@ Test(shadow, sync_copies_nothing_for_flush_explicit_or_read)
     cr_assert(stats_now().bytes_copied_out == s0.bytes_copied_out);
     cr_assert(holds(host, 2 * PAGE, 1));
 }
+
+/* Discard drops a write shadow without touching the host: for storage the
+ * host already freed. */
+Test(shadow, discard_copies_nothing_back)
+{
+    struct host h = host_new();
+    lowmap_alias *a = shadow_of(&h, RD | WR);
+    struct lowmap_stats s0 = stats_now();
+
+    fill(lowmap_alias_ptr(a), SIZE, 2);
+    cr_assert(lowmap_alias_discard(a) == 0);
+    cr_assert(stats_now().bytes_copied_out == s0.bytes_copied_out);
+    cr_assert(holds(h.range, SIZE, 1), "discard wrote the host");
+    cr_assert(stats_now().aliases_live == s0.aliases_live - 1);
+    cr_assert(lowmap_alias_discard(a) == LOWMAP_EALREADY);
+    cr_assert(lowmap_alias_release(a) == LOWMAP_EALREADY);
+}
