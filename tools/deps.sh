@@ -9,6 +9,7 @@ PACKAGES=(
   libglvnd-dev libegl-dev libgl-dev libgles-dev libx11-dev libxcb1-dev
   libegl-mesa0 libglx-mesa0 libgl1-mesa-dri
   xvfb xauth mesa-utils
+  clang libclang-rt-14-dev
   abigail-tools
 )
 

@@ -58,3 +58,12 @@ cmake --build build/asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:handle_segv=0 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_ctest build/asan
+
+# ---- fuzzing ------------------------------------------------------------
+# libFuzzer (clang) on the /proc/self/maps parser and on the public API,
+# about 50 s in all from the committed seeds; any crash fails the run.
+echo "== fuzzing (libFuzzer)"
+cmake -S . -B build/fuzz -DCMAKE_C_COMPILER=clang -DLOWMAP_FUZZ=ON \
+  -DBUILD_TESTING=ON -DLOWMAP_BUILD_GL=OFF -DLOWMAP_WERROR=ON >/dev/null
+cmake --build build/fuzz -j "$jobs" --target fuzz_maps_line fuzz_api
+bash tests/fuzz/run.sh build/fuzz 25
