@@ -14,8 +14,10 @@ fi
 
 dir=$(mktemp -d) || exit 1
 mkfifo "$dir/displayfd"
-# -displayfd makes Xvfb pick a free display and print it once it is ready.
-Xvfb -displayfd 3 -nolisten tcp -screen 0 640x480x24 \
+# -displayfd makes Xvfb pick a free display and print it once it is ready;
+# -noreset keeps it from resetting, and dropping connections being made,
+# each time its last client leaves.
+Xvfb -displayfd 3 -nolisten tcp -noreset -screen 0 640x480x24 \
     3>"$dir/displayfd" >"$dir/log" 2>&1 &
 xvfb=$!
 trap 'kill $xvfb 2>/dev/null; wait $xvfb 2>/dev/null; rm -rf "$dir"' EXIT
