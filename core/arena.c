@@ -335,6 +335,25 @@ static void quarantine_drain(void)
         quarantine_pop();
 }
 
+static bool chunk_usable(const struct chunk *c, bool donated_only);
+
+/* Free the quarantined slots a request could use, keeping the others (and
+ * their order), so that a request that cannot use them does not cut the
+ * quarantine short for everyone else. */
+static void quarantine_drain_usable(bool donated_only)
+{
+    for (size_t n = arena.q_count; n > 0; n--) {
+        struct extent e = arena.quarantine[arena.q_head];
+        if (chunk_usable(e.chunk, donated_only)) {
+            quarantine_pop();
+        } else {
+            arena.q_head = (arena.q_head + 1) % QUARANTINE_SLOTS;
+            size_t tail = (arena.q_head + arena.q_count - 1) % QUARANTINE_SLOTS;
+            arena.quarantine[tail] = e;
+        }
+    }
+}
+
 /* ---- allocation ------------------------------------------------------ */
 
 static bool chunk_usable(const struct chunk *c, bool donated_only)
@@ -381,7 +400,7 @@ int arena_alloc(size_t len, bool donated_only, uintptr_t *out)
     /* Last resort before failing: reuse quarantined slots early (keeping
      * the chunks they free up, which is the point). */
     if (arena.q_count) {
-        quarantine_drain();
+        quarantine_drain_usable(donated_only);
         if (take_fit(len, donated_only, out))
             return 0;
     }
@@ -405,10 +424,12 @@ void arena_free(uintptr_t addr, size_t len)
 
     if (!c)
         return;
-    /* The evicted slot's chunk may now be idle; this slot's cannot be, as
-     * the slot itself still counts as used there. */
-    if (arena.q_count == QUARANTINE_SLOTS ||
-        arena.q_bytes + len > QUARANTINE_BYTES)
+    /* Make room by evicting the oldest slots; a slot bigger than the whole
+     * budget just empties the quarantine.  An evicted slot's chunk may
+     * now be idle; this slot's cannot be, as the slot itself still counts
+     * as used there. */
+    while (arena.q_count && (arena.q_count == QUARANTINE_SLOTS ||
+                             arena.q_bytes + len > QUARANTINE_BYTES))
         release_chunk_if_idle(quarantine_pop());
     size_t tail = (arena.q_head + arena.q_count) % QUARANTINE_SLOTS;
     arena.quarantine[tail] = (struct extent){addr, len, c};
@@ -427,6 +448,20 @@ void arena_lose(uintptr_t addr, size_t len)
 }
 
 /* ---- donated ranges ---------------------------------------------------- */
+
+/* Is all of [addr, addr+size) mapped readable and writable?  A donor
+ * promises that; taking a hole would map over whatever comes there. */
+static bool mapped_rw(uintptr_t addr, size_t size)
+{
+    struct plat_vma v;
+
+    for (uintptr_t at = addr; at < addr + size; at = v.end)
+        if (plat_vma_query(at, &v) < 0 || v.start > at ||
+            (v.prot & (PLAT_PROT_READ | PLAT_PROT_WRITE)) !=
+                (PLAT_PROT_READ | PLAT_PROT_WRITE))
+            return false;
+    return true;
+}
 
 /* Give back every chunk that sits idle (see release_chunk_if_idle()). */
 static void trim_idle_chunks(void)
@@ -449,6 +484,8 @@ int arena_add_range(uintptr_t addr, size_t size)
         return -EINVAL;
     if (overlaps_chunk(addr, size))
         return -EEXIST;
+    if (!mapped_rw(addr, size))
+        return -EFAULT;
     /* The range is ours while donated: free space holds placeholders. */
     int err = plat_placeholder(addr, size);
     if (err)

@@ -209,10 +209,11 @@ LOWMAP_API int lowmap_set_va_ops(const struct lowmap_va_ops *ops);
 
 /**
  * Donate [addr, addr+size) to the arena (AddClientPointerRangeMESA).  The
- * range must be page aligned, mapped readable and writable, and below the
- * limit; it stays the caller's property and comes back through
- * lowmap_release_range().  Once a range is donated lowmap never maps low
- * memory of its own.
+ * range must be page aligned, mapped readable and writable (else
+ * LOWMAP_EFAULT), below the limit, and not overlap memory lowmap already
+ * holds (LOWMAP_EEXIST); it stays the caller's property and comes back
+ * through lowmap_release_range().  Once a range is donated lowmap never
+ * maps low memory of its own.
  */
 LOWMAP_API int lowmap_add_range(void *addr, size_t size);
 

@@ -125,7 +125,9 @@ int plat_maps_parse_line(const char *line, struct plat_vma *out, char *name,
     if (p)
         p = parse_hex(p, addr_digits, &end);
     p = expect(p, ' ');
-    if (!p || start >= end)
+    /* The kernel writes page-aligned bounds; anything else is not a line
+     * of a maps file, and struct plat_vma promises alignment. */
+    if (!p || start >= end || (start | end) & (plat_page_size() - 1))
         return -EINVAL;
 
     perms = p;

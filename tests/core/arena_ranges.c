@@ -4,6 +4,8 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <signal.h>
+
 #include "translator.h"
 
 TestSuite(arena_ranges, .init = env_reset);
@@ -199,6 +201,44 @@ Test(arena_ranges, bad_ranges_are_rejected_untouched)
     cr_assert(holds(r, 8 * PAGE, 9), "a rejected range was mapped over");
     /* ...and a good one next to it still goes in. */
     cr_assert(lowmap_add_range(r, 8 * PAGE) == 0);
+}
+
+/* A donor promises readable, writable memory: a hole or a read-only page
+ * is refused, not mapped over. */
+Test(arena_ranges, unmapped_or_read_only_range_is_refused)
+{
+    char *r = map_low(4 * PAGE);
+    char *ro = map_low_prot(2 * PAGE, PROT_READ, LOWMAP_LIMIT_2G);
+
+    cr_assert(munmap(r + PAGE, PAGE) == 0);
+    cr_assert(lowmap_add_range(r, 4 * PAGE) == LOWMAP_EFAULT);
+    cr_assert(lowmap_add_range(r + PAGE, PAGE) == LOWMAP_EFAULT);
+    cr_assert(lowmap_add_range(ro, 2 * PAGE) == LOWMAP_EFAULT);
+    /* The hole is still a hole. */
+    cr_assert(mmap(r + PAGE, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
+                   MAP_FIXED_NOREPLACE, -1, 0) == r + PAGE);
+}
+
+/* A request for donated space that finds none must not cut the
+ * quarantine of lowmap's own slots short: their stale pointers keep
+ * faulting. */
+Test(arena_ranges, failed_client_range_request_keeps_quarantine,
+     .signal = SIGSEGV)
+{
+    void *priv = map_anon(PAGE, MAP_PRIVATE);
+    lowmap_alias *a = alias_ok(priv, PAGE, LOWMAP_READ | LOWMAP_WRITE), *b;
+    volatile char *stale = lowmap_alias_ptr(a);
+
+    cr_assert(lowmap_alias_release(a) == 0);
+    cr_assert(lowmap_alias_create(priv, PAGE,
+                                  LOWMAP_READ | LOWMAP_CLIENT_RANGE,
+                                  &b) == LOWMAP_ENOMEM);
+    /* Had the failed request drained the quarantine, this would reuse
+     * the slot and the write below would land in the new shadow. */
+    b = alias_ok(priv, PAGE, LOWMAP_READ);
+    cr_assert((uintptr_t)lowmap_alias_ptr(b) / PAGE !=
+              (uintptr_t)stale / PAGE, "quarantined slot reused");
+    stale[0] = 1;
 }
 
 /* A range overlapping lowmap's own reservation is refused. */

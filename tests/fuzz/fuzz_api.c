@@ -548,12 +548,6 @@ static void op_mem_alloc(void)
 
     if (s.blocks[b])
         return;
-    /* known bug: freeing a slot larger than the arena's quarantine budget
-     * (256 MiB) pops an empty quarantine in arena_free() and corrupts the
-     * arena (seed corpus/fuzz_api/known-bug-huge-slot).  Remove this cap
-     * once that is fixed. */
-    if (size > ((size_t)256 << 20) && size <= ((size_t)1 << 31))
-        size = (size_t)256 << 20;
     err = lowmap_mem_alloc(size, &p);
     trace("mem_alloc(%#zx) = %d -> %p", size, err, p);
     check_error(err, "mem_alloc");

@@ -20,11 +20,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* known bug: plat_maps_parse_line() accepts start/end that are not page
- * aligned ("7f0000000000-7f0000000444 rw-p ...", seed
- * corpus/fuzz_maps_line/known-bug-unaligned-end), although struct plat_vma
- * promises page-aligned bounds.  Set to 1 once the parser rejects them. */
-static const int check_alignment = 0;
 
 static void check(int ok, const char *what)
 {
@@ -58,8 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     err = plat_maps_parse_line(line, &vma, name, name_size);
     if (err == 0) {
         check(vma.start < vma.end, "accepted start >= end");
-        check(!check_alignment ||
-                  (vma.start % page == 0 && vma.end % page == 0),
+        check(vma.start % page == 0 && vma.end % page == 0,
               "accepted addresses that are not page aligned");
         check((vma.prot & ~(unsigned)(PLAT_PROT_READ | PLAT_PROT_WRITE)) == 0,
               "unknown protection bits");

@@ -137,15 +137,9 @@ Test(arena_stress, quarantine_keeps_stale_pointers_faulting,
     stale[0] = 2;
 }
 
-/*
- * known bug: a slot larger than the quarantine's byte budget (256 MiB)
- * makes arena_free() (core/arena.c, the quarantine_pop() under
- * "q_bytes + len > QUARANTINE_BYTES") pop an empty quarantine: the
- * first time through a NULL chunk, later by freeing a stale extent a
- * second time, which corrupts the arena.  Enable once fixed.
- */
-Test(arena_stress, slot_larger_than_quarantine, .init = env_reset,
-     .disabled = true)
+/* A slot larger than the quarantine's whole byte budget (256 MiB) must
+ * not make the arena pop from an empty quarantine. */
+Test(arena_stress, slot_larger_than_quarantine, .init = env_reset)
 {
     void *p;
 
