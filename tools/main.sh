@@ -12,5 +12,5 @@ cmake --build build/main -j "$(nproc 2>/dev/null || echo 2)"
 ./build/main/tools/lowmap-info
 if [ -x build/main/tools/lowmap-demo ]; then
   echo
-  ./tools/lowmap-run ./build/main/tools/lowmap-demo
+  ./build/main/tools/lowmap-run ./build/main/tools/lowmap-demo
 fi
