@@ -28,6 +28,10 @@
 
 static const char *node = "/dev/dri/card0";
 static bool failed;
+/* What BO mappings must get: fd re-mmap on kernels that refuse to
+ * duplicate PFNMAP mappings, mremap where they allow it (--pfnmap-dup). */
+static int bo_strategy = LOWMAP_STRATEGY_FD_REMAP;
+static bool pfnmap_dup;
 
 #define CHECK(cond, ...)                                                     \
     do {                                                                     \
@@ -119,7 +123,7 @@ static void test_whole_bo_uses_fd_remap(void)
         bo.map[i] = (unsigned char)(i * 7);
     err = lowmap_alias_create(bo.map, BO_SIZE, LOWMAP_READ | LOWMAP_WRITE, &a);
     CHECK(err == 0, "create: %s", lowmap_strerror(err));
-    CHECK(lowmap_alias_strategy(a) == LOWMAP_STRATEGY_FD_REMAP,
+    CHECK(lowmap_alias_strategy(a) == bo_strategy,
           "strategy %s", lowmap_strategy_name(lowmap_alias_strategy(a)));
     CHECK(below_limit(lowmap_alias_ptr(a), BO_SIZE), "ptr %p",
           lowmap_alias_ptr(a));
@@ -144,7 +148,7 @@ static void test_sub_allocation_coherent(void)
     CHECK(lowmap_alias_create(bo.map + off, size, LOWMAP_READ | LOWMAP_WRITE,
                               &a) == 0, "create failed");
     low = lowmap_alias_ptr(a);
-    CHECK(lowmap_alias_strategy(a) == LOWMAP_STRATEGY_FD_REMAP, "strategy %s",
+    CHECK(lowmap_alias_strategy(a) == bo_strategy, "strategy %s",
           lowmap_strategy_name(lowmap_alias_strategy(a)));
     CHECK(((uintptr_t)low & (PAGE - 1)) == ((uintptr_t)(bo.map + off) &
                                              (PAGE - 1)), "page offset");
@@ -241,7 +245,7 @@ static void test_other_open_file_is_skipped(void)
     memset(bo.map, 0x66, BO_SIZE);
     CHECK(lowmap_alias_create(bo.map, BO_SIZE, LOWMAP_READ | LOWMAP_WRITE,
                               &a) == 0, "create failed");
-    CHECK(lowmap_alias_strategy(a) == LOWMAP_STRATEGY_FD_REMAP, "strategy %s",
+    CHECK(lowmap_alias_strategy(a) == bo_strategy, "strategy %s",
           lowmap_strategy_name(lowmap_alias_strategy(a)));
     ((unsigned char *)lowmap_alias_ptr(a))[5] = 0x67;
     CHECK(bo.map[5] == 0x67, "view not coherent");
@@ -269,7 +273,7 @@ static void test_dma_buf(void)
     memset(bo.map, 0x77, BO_SIZE);
     CHECK(lowmap_alias_create(dmabuf_map, BO_SIZE, LOWMAP_READ | LOWMAP_WRITE,
                               &a) == 0, "create failed");
-    CHECK(lowmap_alias_strategy(a) == LOWMAP_STRATEGY_FD_REMAP, "strategy %s",
+    CHECK(lowmap_alias_strategy(a) == bo_strategy, "strategy %s",
           lowmap_strategy_name(lowmap_alias_strategy(a)));
     low = lowmap_alias_ptr(a);
     CHECK(below_limit(low, BO_SIZE), "ptr %p", (void *)low);
@@ -292,13 +296,18 @@ static void test_pfnmap_duplication_unavailable(void)
 
     CHECK(fd >= 0 && bo_create(fd, &bo) == 0 && bo_map(&bo, NULL) == 0,
           "cannot create and map a BO");
-    /* The premise, straight from the kernel: mremap refuses to duplicate
-     * a PFNMAP mapping. */
+    /* The premise, straight from the kernel: does mremap duplicate a
+     * PFNMAP mapping? */
     dup = mremap(bo.map, 0, BO_SIZE, MREMAP_MAYMOVE);
-    CHECK(dup == MAP_FAILED && errno == EFAULT, "mremap duplication: %s",
-          dup == MAP_FAILED ? strerror(errno) : "worked");
+    if (pfnmap_dup) {
+        CHECK(dup != MAP_FAILED, "mremap duplication: %s", strerror(errno));
+        munmap(dup, BO_SIZE);
+    } else {
+        CHECK(dup == MAP_FAILED && errno == EFAULT, "mremap duplication: %s",
+              dup == MAP_FAILED ? strerror(errno) : "worked");
+    }
     CHECK(lowmap_probe(&caps) == 0, "probe failed");
-    CHECK(caps.mremap_pfnmap == LOWMAP_NO,
+    CHECK(caps.mremap_pfnmap == (pfnmap_dup ? LOWMAP_YES : LOWMAP_NO),
           "probe says PFNMAP duplication is %d after a driver mapping",
           caps.mremap_pfnmap);
     CHECK(caps.fd_remap == LOWMAP_YES, "probe says fd re-mmap is %d",
@@ -340,8 +349,14 @@ int main(int argc, char **argv)
     int passed = 0, nfailed = 0;
     struct lowmap_stats st = {.size = sizeof(st)};
 
-    if (argc > 1)
-        node = argv[1];
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--pfnmap-dup") == 0) {
+            pfnmap_dup = true;
+            bo_strategy = LOWMAP_STRATEGY_MREMAP;
+        } else {
+            node = argv[i];
+        }
+    }
     setvbuf(stdout, NULL, _IOLBF, 0);
     for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
         failed = false;
