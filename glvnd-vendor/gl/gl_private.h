@@ -11,6 +11,14 @@
  * buffer's mapping state and its alias change together; liblowmap never
  * calls back into the GL layer.
  *
+ * Persistent shadows (persist.c): a share group's list of buffers whose
+ * live map is a persistent shadow is guarded by the group lock like the
+ * rest of the group; `lm_persistent_live` (all groups) and each group's
+ * `npersistent` are atomics, written under the group lock and read without
+ * any lock by the command hooks, which only need a hint: a hook that sees
+ * zero calls the host straight away, one that sees more takes the lock and
+ * walks the list.
+ *
  * SPDX-License-Identifier: MIT
  */
 #ifndef LOWMAP_GL_PRIVATE_H
@@ -80,6 +88,13 @@ typedef GLsync(APIENTRY *lm_fence_sync_fn)(GLenum, GLbitfield);
 typedef GLenum(APIENTRY *lm_client_wait_sync_fn)(GLsync, GLbitfield,
                                                  GLuint64);
 typedef void(APIENTRY *lm_delete_sync_fn)(GLsync);
+typedef void(APIENTRY *lm_get_synciv_fn)(GLsync, GLenum, GLsizei, GLsizei *,
+                                         GLint *);
+typedef void(APIENTRY *lm_memory_barrier_fn)(GLbitfield);
+typedef void(APIENTRY *lm_get_buffer_sub_data_fn)(GLenum, GLintptr,
+                                                  GLsizeiptr, void *);
+typedef void(APIENTRY *lm_get_named_buffer_sub_data_fn)(GLuint, GLintptr,
+                                                        GLsizeiptr, void *);
 typedef GLenum(APIENTRY *lm_get_error_fn)(void);
 typedef void(APIENTRY *lm_get_buffer_parameteriv_fn)(GLenum, GLenum, GLint *);
 typedef void(APIENTRY *lm_get_buffer_parameteri64v_fn)(GLenum, GLenum,
@@ -125,6 +140,7 @@ struct lm_view {
 struct lm_buffer {
     GLuint name;
     UT_hash_handle hh;
+    struct lm_group *group;
 
     /* The app's current mapping (mapped == true). */
     bool mapped;
@@ -133,9 +149,16 @@ struct lm_buffer {
     struct lm_view map;
     bool map_kept;         /* map.alias is also `kept` */
 
-    /* A zero-copy alias kept across unmap/map while the host pointer stays
-     * the same: a steady-state map is then a hash lookup. */
+    /* An alias kept across unmap/map while the host pointer stays the
+     * same: a steady-state map is then a hash lookup (zero-copy views), or
+     * a copy without mmap, userfaultfd registration or faults (shadows,
+     * whose writes were published at unmap; see map.c for when one may be
+     * reused). */
     struct lm_view kept;
+
+    /* The live map is a persistent shadow, linked in group->persistent. */
+    bool persistent_linked;
+    struct lm_buffer *persistent_next, **persistent_pprev;
 
     /* Immutable storage (glBufferStorage seen): respecifying it fails on
      * the host and changes nothing, so our state must not change either. */
@@ -169,6 +192,9 @@ struct lm_group {
     struct lm_buffer *last; /* last found: apps map one buffer at a time */
     struct lm_texmap *texmaps;
     struct lm_graveyard *graveyard;
+    /* Buffers whose live map is a persistent shadow (persist.c). */
+    struct lm_buffer *persistent;
+    _Atomic unsigned npersistent;
     /* Registry-lock protected: live contexts, threads having one current. */
     unsigned contexts;
     unsigned current;
@@ -228,6 +254,29 @@ void lm_view_release(struct lm_view *view, bool host_alive);
 /* Drop the app's mapping of @buf (before the host unmaps it). */
 void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive);
 void lm_buffer_drop_kept(struct lm_buffer *buf);
+
+/* ---- persistent shadows (persist.c) ---------------------------------- */
+
+/* Live persistent shadow maps in every share group: the command hooks'
+ * one-branch test. */
+extern _Atomic unsigned lm_persistent_live;
+
+/* Group lock held: @buf's live map is (no longer) a persistent shadow. */
+void lm_persist_link(struct lm_buffer *buf);
+void lm_persist_unlink(struct lm_buffer *buf);
+
+/* Publish client writes of the current share group's persistent shadows:
+ * coherent maps only, or every map (@all). */
+void lm_persist_publish(bool all);
+
+/* Called by every hook of a command that may read or write buffer storage,
+ * before the host runs it.  Free while no persistent shadow is live. */
+static inline void lm_before_command(void)
+{
+    if (__builtin_expect(atomic_load_explicit(&lm_persistent_live,
+                                              memory_order_relaxed) != 0, 0))
+        lm_persist_publish(false);
+}
 
 /* ---- placed storage (placed.c) --------------------------------------- */
 
@@ -294,6 +343,17 @@ void lm_get_named_buffer_parameteriv(enum lm_host slot, GLuint buffer,
 void lm_get_named_buffer_parameteri64v(enum lm_host slot, GLuint buffer,
                                        GLenum pname, GLint64 *params);
 GLenum lm_get_error(enum lm_host slot);
+void lm_finish(enum lm_host slot);
+GLenum lm_client_wait_sync(enum lm_host slot, GLsync sync, GLbitfield flags,
+                           GLuint64 timeout);
+void lm_get_synciv(enum lm_host slot, GLsync sync, GLenum pname,
+                   GLsizei count, GLsizei *length, GLint *values);
+void lm_memory_barrier(enum lm_host slot, GLbitfield barriers);
+void lm_get_buffer_sub_data(enum lm_host slot, GLenum target,
+                            GLintptr offset, GLsizeiptr size, void *data);
+void lm_get_named_buffer_sub_data(enum lm_host slot, GLuint buffer,
+                                  GLintptr offset, GLsizeiptr size,
+                                  void *data);
 void lm_add_client_pointer_range(enum lm_host slot, void *addr,
                                  GLsizeiptr size);
 void *lm_release_client_pointer_range(enum lm_host slot, GLbitfield flags,

@@ -3,15 +3,19 @@
  *
  * libGLdispatch asks for every GL name when a context first becomes current
  * (thousands of them) and caches the answers per vendor, so lookup speed
- * matters little; what matters is returning NULL (the host's own pointer,
+ * matters less than returning NULL (the host's own pointer,
  * zero overhead) for every name not in hooks.h.
  *
  * SPDX-License-Identifier: MIT
  */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gl_layer.h"
 #include "gl_private.h"
+
+#include "commands.h"
 
 /* One wrapper shape per family: call the family's implementation with the
  * host slot of the name the app asked for. */
@@ -147,16 +151,43 @@ void lowmap_gl_init(lowmap_gl_host_proc_fn host_proc)
         atomic_store(&lm_host_cache[i], NULL);
 }
 
+#define LM_HOOK_COUNT (sizeof(lm_hook_table) / sizeof(lm_hook_table[0]))
+
+/* Table indices sorted by name: libGLdispatch asks for thousands of names
+ * at the first make-current, and the table has about two hundred. */
+static unsigned short lm_hook_sorted[LM_HOOK_COUNT];
+static pthread_once_t lm_hook_sorted_once = PTHREAD_ONCE_INIT;
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(lm_hook_table[*(const unsigned short *)a].name,
+                  lm_hook_table[*(const unsigned short *)b].name);
+}
+
+static void sort_hooks(void)
+{
+    for (size_t i = 0; i < LM_HOOK_COUNT; i++)
+        lm_hook_sorted[i] = (unsigned short)i;
+    qsort(lm_hook_sorted, LM_HOOK_COUNT, sizeof(lm_hook_sorted[0]), by_name);
+}
+
 void *lowmap_gl_get_proc(const char *name)
 {
-    /* Every hooked name starts with "gl"; most asked names do too, so the
-     * table walk (about fifty strcmp) is the cost, once per name. */
     if (!name || name[0] != 'g' || name[1] != 'l')
         return NULL;
-    for (size_t i = 0; i < sizeof(lm_hook_table) / sizeof(lm_hook_table[0]);
-         i++) {
-        if (strcmp(lm_hook_table[i].name, name) != 0)
+    pthread_once(&lm_hook_sorted_once, sort_hooks);
+    size_t lo = 0, hi = LM_HOOK_COUNT;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2, i = lm_hook_sorted[mid];
+        int cmp = strcmp(name, lm_hook_table[i].name);
+        if (cmp < 0) {
+            hi = mid;
             continue;
+        }
+        if (cmp > 0) {
+            lo = mid + 1;
+            continue;
+        }
         /* A hook for a function the host lacks would call NULL: let the
          * front door answer as the host does.  The client-pointer entry
          * points are ours alone. */

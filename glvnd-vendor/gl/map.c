@@ -79,6 +79,19 @@ void lm_view_release(struct lm_view *view, bool host_alive)
     memset(view, 0, sizeof(*view));
 }
 
+static bool is_shadow(const struct lm_view *view)
+{
+    return view->alias &&
+           lowmap_alias_strategy(view->alias) == LOWMAP_STRATEGY_SHADOW;
+}
+
+/* Whether a shadow made with @access copies the pages written back when
+ * asked to sync (the core's rule: written, not flushed explicitly). */
+static bool syncs_writes(unsigned access)
+{
+    return (access & LOWMAP_WRITE) && !(access & LOWMAP_FLUSH_EXPLICIT);
+}
+
 void lm_buffer_drop_kept(struct lm_buffer *buf)
 {
     if (!buf->kept.alias)
@@ -89,20 +102,75 @@ void lm_buffer_drop_kept(struct lm_buffer *buf)
         memset(&buf->kept, 0, sizeof(buf->kept));
         return;
     }
-    lm_view_release(&buf->kept, true);
+    /* A kept shadow published its writes at unmap; what its low pages hold
+     * now is stale, and its host range may already be someone else's. */
+    lm_view_release(&buf->kept, !is_shadow(&buf->kept));
 }
 
 void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive)
 {
     if (!buf->mapped)
         return;
+    lm_persist_unlink(buf);
     if (buf->map.alias && !buf->map_kept)
         lm_view_release(&buf->map, host_alive);
+    else if (buf->map_kept && host_alive && is_shadow(&buf->map) &&
+             syncs_writes(buf->map.access))
+        /* Kept for the next map: publish now what release would copy. */
+        lowmap_alias_sync(buf->map.alias);
     memset(&buf->map, 0, sizeof(buf->map));
     buf->mapped = false;
     buf->map_kept = false;
     buf->map_access = 0;
     buf->map_offset = 0;
+}
+
+/*
+ * Whether the kept shadow may serve a map of [host, host+len) with @acc,
+ * and if so, bring it up to date.  Only the same range (a dirty page is
+ * copied whole, so a page shared with bytes outside the map must hold the
+ * buffer's own bytes) and the same read/write/explicit-flush shape (the
+ * core decides what a sync copies from the access given at create time).
+ * Persistent and client-range maps always get views of their own.
+ */
+static bool reuse_shadow(struct lm_view *kept, const char *host, size_t len,
+                         unsigned acc)
+{
+    const unsigned shape = LOWMAP_READ | LOWMAP_WRITE | LOWMAP_FLUSH_EXPLICIT;
+
+    if (host != kept->host || len != kept->size ||
+        (acc & (LOWMAP_PERSISTENT | LOWMAP_CLIENT_RANGE)) ||
+        (acc & shape) != (kept->access & shape))
+        return false;
+    /* The same rule as a new shadow's copy-in: the app may read the
+     * range, or bytes it leaves alone on a page it writes go back. */
+    bool write_only_explicit = (acc & LOWMAP_FLUSH_EXPLICIT) &&
+                               !(acc & LOWMAP_READ);
+    if ((acc & LOWMAP_INVALIDATE) || write_only_explicit)
+        return true;
+    if (lowmap_alias_refresh(kept->alias, 0, len) != 0)
+        return false;
+    /* The refresh counts as written for the dirty tracking: publish the
+     * same bytes once so that unmap copies only what the app writes. */
+    if (syncs_writes(acc))
+        lowmap_alias_sync(kept->alias);
+    return true;
+}
+
+/* Arena full: give back the low memory that kept views of unmapped buffers
+ * of @group hold.  Group lock held. */
+static bool drop_group_kept(struct lm_group *group)
+{
+    struct lm_buffer *b, *tmp;
+    bool dropped = false;
+
+    HASH_ITER(hh, group->buffers, b, tmp) {
+        if (!b->mapped && b->kept.alias) {
+            lm_buffer_drop_kept(b);
+            dropped = true;
+        }
+    }
+    return dropped;
 }
 
 /* What the caller mapped, and how to undo the host map. */
@@ -149,12 +217,20 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
     }
     /* The host mapped it, so any map we remember is stale. */
     lm_buffer_end_map(buf, true);
-    /* Orphaning may move the storage without moving the address. */
-    if (req->access & GL_MAP_INVALIDATE_BUFFER_BIT)
+    /* Orphaning may move the storage without moving the address: a
+     * zero-copy view would show the old pages.  A shadow only copies, to
+     * whatever the address holds. */
+    if ((req->access & GL_MAP_INVALIDATE_BUFFER_BIT) && !is_shadow(&buf->kept))
         lm_buffer_drop_kept(buf);
 
     struct lm_view *kept = &buf->kept;
-    if (kept->alias && host >= kept->host &&
+    if (kept->alias && is_shadow(kept) && reuse_shadow(kept, host, len, acc)) {
+        buf->map = *kept;
+        buf->map.access = acc;
+        buf->map_kept = true;
+        goto mapped;
+    }
+    if (kept->alias && !is_shadow(kept) && host >= kept->host &&
         host + len <= kept->host + kept->size &&
         !(acc & LOWMAP_CLIENT_RANGE)) {
         size_t delta = (size_t)(host - kept->host);
@@ -169,6 +245,8 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
     lm_buffer_drop_kept(buf);
 
     err = lowmap_alias_create(host, len, acc, &alias);
+    if (err == LOWMAP_ENOMEM && drop_group_kept(group))
+        err = lowmap_alias_create(host, len, acc, &alias);
     if (err == 0) {
         buf->map = (struct lm_view){
             .alias = alias,
@@ -178,12 +256,16 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
             .access = acc,
         };
         /* Views in client ranges are not kept: the app gets its range
-         * back once it unmaps (the spec's promise). */
-        if (lowmap_alias_strategy(alias) != LOWMAP_STRATEGY_SHADOW &&
-            !(acc & LOWMAP_CLIENT_RANGE)) {
+         * back once it unmaps (the spec's promise).  Persistent shadows
+         * are rarely unmapped, and are synchronised while mapped. */
+        bool shadow = lowmap_alias_strategy(alias) == LOWMAP_STRATEGY_SHADOW;
+        if (!(acc & LOWMAP_CLIENT_RANGE) &&
+            !(shadow && (acc & LOWMAP_PERSISTENT))) {
             buf->kept = buf->map;
             buf->map_kept = true;
         }
+        if (shadow && (acc & LOWMAP_PERSISTENT))
+            lm_persist_link(buf);
         goto mapped;
     }
 

@@ -324,6 +324,7 @@ struct lm_buffer *lm_buffer_get(struct lm_group *group, GLuint name)
     if (!buf)
         return NULL;
     buf->name = name;
+    buf->group = group;
     HASH_ADD(hh, group->buffers, name, sizeof(buf->name), buf);
     return buf;
 }
