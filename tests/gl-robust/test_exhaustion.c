@@ -63,13 +63,15 @@ static uint8_t *map_rw(GLuint buf, size_t size)
 }
 
 /* Default policy: maps beyond the arena get the host pointer, counted;
- * contents stay right both ways; freeing room makes maps low again. */
+ * contents stay right both ways; once those are unmapped, other buffers
+ * map low again (views kept for the unmapped ones give their room back). */
 Test(exhaust, default_policy_falls_back_and_recovers)
 {
-    GLuint bufs[24];
-    uint8_t *ptrs[24];
+    enum { N = 24 };
+    GLuint bufs[N], fresh[N];
+    uint8_t *ptrs[N];
     unsigned low = 0, high = 0;
-    for (unsigned i = 0; i < 24; i++) {
+    for (unsigned i = 0; i < N; i++) {
         bufs[i] = gt_buffer(SLOT, i);
         ptrs[i] = map_rw(bufs[i], SLOT);
         cr_assert_not_null(ptrs[i], "map %u", i);
@@ -84,27 +86,30 @@ Test(exhaust, default_policy_falls_back_and_recovers)
     if (high == 0)
         cr_skip_test("llvmpipe's storage is low here");
     cr_assert_geq(low, 4, "the arena took only %u maps", low);
-    cr_assert_lt(low, 24, "a 1 MiB arena held %u maps of 64 KiB", low);
+    cr_assert_lt(low, N, "a 1 MiB arena held %u maps of 64 KiB", low);
     cr_assert_eq(gt_stats().high_pointers, high);
     cr_assert_eq(gt_stats().aliases_live, low);
 
-    for (unsigned i = 0; i < 24; i++) {
+    for (unsigned i = 0; i < N; i++) {
         cr_assert(glUnmapNamedBuffer(bufs[i]));
         cr_assert(gt_buffer_holds(bufs[i], 0, SLOT, 100 + i, 0),
                   "buffer %u after unmap", i);
     }
-    cr_assert_eq(gt_stats().aliases_live, 0);
-    /* Room again: as many low maps as before. */
+    /* Room again, for buffers that never had a view: as many low maps as
+     * before. */
     for (unsigned i = 0; i < low; i++) {
-        ptrs[i] = map_rw(bufs[i], SLOT);
+        fresh[i] = gt_buffer(SLOT, 50 + i);
+        ptrs[i] = map_rw(fresh[i], SLOT);
         cr_assert(is_low(ptrs[i], SLOT), "map %u after recovery: %p", i,
                   (void *)ptrs[i]);
-        cr_assert(gt_check(ptrs[i], SLOT, 100 + i, 0));
+        cr_assert(gt_check(ptrs[i], SLOT, 50 + i, 0));
     }
     cr_assert_eq(gt_stats().high_pointers, high);
     for (unsigned i = 0; i < low; i++)
-        cr_assert(glUnmapNamedBuffer(bufs[i]));
-    glDeleteBuffers(24, bufs);
+        cr_assert(glUnmapNamedBuffer(fresh[i]));
+    glDeleteBuffers(N, bufs);
+    glDeleteBuffers((GLsizei)low, fresh);
+    cr_assert_eq(gt_stats().aliases_live, 0, "views outlive buffers");
 }
 
 /* Maps SLOT-sized buffers until the strict policy refuses one; returns
@@ -150,7 +155,8 @@ Test(exhaust_strict, out_of_memory_then_room_again)
         cr_assert(gt_buffer_holds(bufs[i], 0, SLOT, 200 + i, 0));
     }
     cr_assert(gt_buffer_holds(bufs[0], 0, SLOT, 200, 0));
-    cr_assert_eq(gt_stats().aliases_live, 0);
+    glDeleteBuffers((GLsizei)n + 1, bufs);
+    cr_assert_eq(gt_stats().aliases_live, 0, "views outlive buffers");
 }
 
 static int by_address(const void *a, const void *b)
@@ -162,13 +168,13 @@ static int by_address(const void *a, const void *b)
 
 /*
  * Fill the arena, unmap every other view by address: free space is then
- * plentiful but in one-view holes.  Small maps fit in the holes; a map
- * of four views' size cannot (the largest free run is under three
- * views) until the neighbours go too.
+ * plentiful but in one-view holes.  A map of four views' size cannot fit
+ * (the largest free run is under three views); new small maps do, each
+ * in a hole.  Once the neighbours go too, the big map fits.
  */
 Test(exhaust_strict, fragmentation)
 {
-    GLuint bufs[MAX_MAPS], refused = 0;
+    GLuint bufs[MAX_MAPS], fresh[MAX_MAPS], refused = 0;
     uint8_t *ptrs[MAX_MAPS];
     unsigned n = fill_arena(bufs, ptrs, &refused);
     cr_assert_geq(n, 8, "too few views to fragment: %u", n);
@@ -187,12 +193,14 @@ Test(exhaust_strict, fragmentation)
     cr_assert_null(map_rw(big, 4 * SLOT),
                    "four views' size fitted in one-view holes");
     cr_assert_eq(glGetError(), GL_OUT_OF_MEMORY);
-    /* The holes take small maps again, each low and right. */
-    for (unsigned i = 0; i < n; i += 2) {
-        uint8_t *p = map_rw(order[i].buf, SLOT);
-        cr_assert(is_low(p, SLOT), "hole %u refused a small map", i / 2);
-        cr_assert(glUnmapNamedBuffer(order[i].buf));
+    for (unsigned i = 0; i < holes; i++) {
+        fresh[i] = gt_buffer(SLOT, 60 + i);
+        uint8_t *p = map_rw(fresh[i], SLOT);
+        cr_assert(is_low(p, SLOT), "hole %u refused a small map", i);
+        cr_assert(gt_check(p, SLOT, 60 + i, 0));
     }
+    for (unsigned i = 0; i < holes; i++)
+        cr_assert(glUnmapNamedBuffer(fresh[i]));
     /* Neighbours gone: the big map fits. */
     for (unsigned i = 1; i < n; i += 2)
         cr_assert(glUnmapNamedBuffer(order[i].buf));
@@ -203,6 +211,9 @@ Test(exhaust_strict, fragmentation)
     for (unsigned i = 0; i < n; i++)
         cr_assert(gt_buffer_holds(bufs[i], 0, SLOT, 200 + i, 0),
                   "buffer %u", i);
-    cr_assert_eq(gt_stats().aliases_live, 0);
+    glDeleteBuffers((GLsizei)n + 1, bufs);
+    glDeleteBuffers((GLsizei)holes, fresh);
+    glDeleteBuffers(1, &big);
+    cr_assert_eq(gt_stats().aliases_live, 0, "views outlive buffers");
     cr_assert_eq(gt_stats().high_pointers, 0);
 }
