@@ -1,0 +1,146 @@
+/*
+ * Views kept across unmap/map: a repeat map of the same range reuses the
+ * low view (same pointer, no new alias) and still follows GL semantics —
+ * GL updates between maps show, bytes the app leaves alone keep the
+ * buffer's values, and an invalidating map copies nothing in and only the
+ * written pages out.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gl_util.h"
+
+TestSuite(kept, .init = gt_setup, .fini = gt_teardown);
+
+#define SIZE (5 * 4096 + 77)
+
+static void update(GLuint buf, unsigned seed)
+{
+    uint8_t *data = malloc(SIZE);
+    gt_fill(data, SIZE, seed, 0);
+    glNamedBufferSubData(buf, 0, SIZE, data);
+    free(data);
+}
+
+/* Write-only maps without invalidation: the app writes one byte, every
+ * other byte keeps what the GL put there since the last map. */
+Test(kept, write_only_keeps_gl_updates)
+{
+    GLuint buf = gt_buffer(SIZE, 1);
+    uint8_t *first = NULL;
+
+    for (unsigned i = 0; i < 6; i++) {
+        update(buf, 10 + i);
+        uint8_t *p = glMapNamedBufferRange(buf, 0, SIZE, GL_MAP_WRITE_BIT);
+        gt_assert_low(p, SIZE);
+        if (!first)
+            first = p;
+        cr_assert_eq(p, first, "map %u got a new view", i);
+        p[5000] = (uint8_t)(0xa0 + i);
+        cr_assert(glUnmapNamedBuffer(buf));
+        cr_assert(gt_buffer_holds(buf, 0, 5000, 10 + i, 0), "map %u", i);
+        cr_assert(gt_buffer_holds(buf, 5001, SIZE - 5001, 10 + i, 5001));
+        uint8_t b = 0;
+        glGetNamedBufferSubData(buf, 5000, 1, &b);
+        cr_assert_eq(b, 0xa0 + i);
+    }
+}
+
+/* Read maps see each GL update through the same view. */
+Test(kept, read_maps_follow_updates)
+{
+    GLuint buf = gt_buffer(SIZE, 1);
+    uint8_t *first = NULL;
+    struct lowmap_stats before = gt_stats();
+
+    for (unsigned i = 0; i < 6; i++) {
+        update(buf, 20 + i);
+        uint8_t *p = glMapNamedBufferRange(buf, 0, SIZE, GL_MAP_READ_BIT);
+        gt_assert_low(p, SIZE);
+        if (!first)
+            first = p;
+        cr_assert_eq(p, first);
+        cr_assert(gt_check(p, SIZE, 20 + i, 0), "map %u", i);
+        cr_assert(glUnmapNamedBuffer(buf));
+    }
+    struct lowmap_stats after = gt_stats();
+    uint64_t made = 0;
+    for (int s = 0; s < LOWMAP_STRATEGY_SLOTS; s++)
+        made += after.aliases_created[s] - before.aliases_created[s];
+    cr_assert_eq(made, 1, "%llu views for one buffer",
+                 (unsigned long long)made);
+    cr_assert_eq(after.bytes_copied_out, before.bytes_copied_out,
+                 "read maps copied back");
+}
+
+/* Invalidating write maps: nothing copied in on reuse, only the written
+ * page copied out (where the kernel tracks writes). */
+Test(kept, invalidating_maps_copy_only_what_is_written)
+{
+    enum { BIG = 1 << 20 };
+    GLuint buf;
+    struct lowmap_caps caps = { .size = sizeof(caps) };
+
+    lowmap_probe(&caps);
+    glCreateBuffers(1, &buf);
+    glNamedBufferData(buf, BIG, NULL, GL_STREAM_DRAW);
+    for (unsigned i = 0; i < 5; i++) {
+        struct lowmap_stats before = gt_stats();
+        uint8_t *p = glMapNamedBufferRange(
+            buf, 0, BIG, GL_MAP_WRITE_BIT | GL_MAP_INVALIDATE_RANGE_BIT);
+        gt_assert_low(p, BIG);
+        p[300000] = (uint8_t)(7 + i);
+        cr_assert(glUnmapNamedBuffer(buf));
+        struct lowmap_stats after = gt_stats();
+        uint8_t b = 0;
+        glGetNamedBufferSubData(buf, 300000, 1, &b);
+        cr_assert_eq(b, 7 + i);
+        cr_assert_eq(after.bytes_copied_in, before.bytes_copied_in);
+        if (caps.dirty_tracking == LOWMAP_YES &&
+            after.aliases_created[LOWMAP_STRATEGY_SHADOW] > 0)
+            cr_assert_leq(after.bytes_copied_out - before.bytes_copied_out,
+                          2 * 4096, "map %u", i);
+    }
+}
+
+/* Changing the access shape, the range or the storage gives a correct
+ * view every time. */
+Test(kept, shape_range_and_storage_changes)
+{
+    GLuint buf = gt_buffer(SIZE, 1);
+    uint8_t *p;
+
+    p = glMapNamedBufferRange(buf, 0, SIZE, GL_MAP_READ_BIT);
+    cr_assert(gt_check(p, SIZE, 1, 0));
+    cr_assert(glUnmapNamedBuffer(buf));
+    p = glMapNamedBufferRange(buf, 0, SIZE, GL_MAP_READ_BIT | GL_MAP_WRITE_BIT);
+    cr_assert(gt_check(p, SIZE, 1, 0));
+    gt_fill(p, SIZE, 2, 0);
+    cr_assert(glUnmapNamedBuffer(buf));
+    p = glMapNamedBufferRange(buf, 100, 3000, GL_MAP_READ_BIT);
+    cr_assert(gt_check(p, 3000, 2, 100));
+    cr_assert(glUnmapNamedBuffer(buf));
+    p = glMapNamedBufferRange(buf, 0, SIZE,
+                              GL_MAP_WRITE_BIT | GL_MAP_FLUSH_EXPLICIT_BIT);
+    gt_fill(p, SIZE, 3, 0);
+    glFlushMappedNamedBufferRange(buf, 0, 10);
+    cr_assert(glUnmapNamedBuffer(buf));
+    cr_assert(gt_buffer_holds(buf, 0, 10, 3, 0));
+    update(buf, 4);
+    p = glMapNamedBufferRange(buf, 0, SIZE, GL_MAP_READ_BIT | GL_MAP_WRITE_BIT);
+    cr_assert(gt_check(p, SIZE, 4, 0));
+    cr_assert(glUnmapNamedBuffer(buf));
+    /* New storage: the old view must not come back. */
+    uint8_t *data = malloc(SIZE);
+    gt_fill(data, SIZE, 5, 0);
+    glNamedBufferData(buf, SIZE, data, GL_DYNAMIC_DRAW);
+    free(data);
+    p = glMapNamedBufferRange(buf, 0, SIZE, GL_MAP_READ_BIT);
+    cr_assert(gt_check(p, SIZE, 5, 0));
+    cr_assert(glUnmapNamedBuffer(buf));
+    glDeleteBuffers(1, &buf);
+    cr_assert_eq(gt_stats().aliases_live, 0, "deleting left a view");
+}
