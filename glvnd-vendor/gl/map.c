@@ -148,13 +148,11 @@ static bool reuse_shadow(struct lm_view *kept, const char *host, size_t len,
                                !(acc & LOWMAP_READ);
     if ((acc & LOWMAP_INVALIDATE) || write_only_explicit)
         return true;
-    if (lowmap_alias_refresh(kept->alias, 0, len) != 0)
-        return false;
-    /* The refresh counts as written for the dirty tracking: publish the
-     * same bytes once so that unmap copies only what the app writes. */
-    if (syncs_writes(acc))
-        lowmap_alias_sync(kept->alias);
-    return true;
+    /* The refresh counts as written for the core's dirty tracking, so
+     * unmap copies the refreshed pages back too: the same bytes, since the
+     * GL cannot write a buffer while it is mapped without the persistent
+     * bit.  Cheaper than publishing them here to reset the tracking. */
+    return lowmap_alias_refresh(kept->alias, 0, len) == 0;
 }
 
 /* Arena full: give back the low memory that kept views of unmapped buffers
