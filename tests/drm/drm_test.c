@@ -111,7 +111,7 @@ static void test_node_is_drm(void)
     close(fd);
 }
 
-static void test_whole_bo_uses_fd_remap(void)
+static void test_whole_bo_gets_its_strategy(void)
 {
     lowmap_alias *a;
     struct bo bo;
@@ -287,7 +287,7 @@ static void test_dma_buf(void)
     close(fd);
 }
 
-static void test_pfnmap_duplication_unavailable(void)
+static void test_pfnmap_duplication_learned(void)
 {
     struct lowmap_caps caps = {.size = sizeof(caps)};
     struct bo bo;
@@ -334,13 +334,13 @@ static const struct {
     void (*fn)(void);
 } tests[] = {
     {"node_is_drm", test_node_is_drm},
-    {"whole_bo_uses_fd_remap", test_whole_bo_uses_fd_remap},
+    {"whole_bo_gets_its_strategy", test_whole_bo_gets_its_strategy},
     {"sub_allocation_coherent", test_sub_allocation_coherent},
     {"survives_driver_unmap", test_survives_driver_unmap},
     {"reused_address_gets_new_view", test_reused_address_gets_new_view},
     {"other_open_file_is_skipped", test_other_open_file_is_skipped},
     {"dma_buf", test_dma_buf},
-    {"pfnmap_duplication_unavailable", test_pfnmap_duplication_unavailable},
+    {"pfnmap_duplication_learned", test_pfnmap_duplication_learned},
     {"nothing_left_live", test_nothing_left_live},
 };
 

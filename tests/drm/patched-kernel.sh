@@ -82,4 +82,5 @@ timeout 120 qemu-system-x86_64 -accel tcg -m 256 -smp 1 -display none \
   -kernel "$src/arch/x86/boot/bzImage" -initrd "$work/initrd.gz" \
   -append "console=ttyS0 panic=-1 quiet" </dev/null || true
 sed -n '/GUEST: begin/,/GUEST: end/p' "$log" | tr -d '\r'
-grep -q "GUEST: test exit 0" "$log"
+grep -q "GUEST: test exit 0" "$log" &&
+  tr -d '\r' <"$log" | grep -qE '^drm: [1-9][0-9]* passed, 0 failed$'
