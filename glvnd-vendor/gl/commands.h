@@ -21,6 +21,16 @@
         ((void(APIENTRY *) params)lm_host(LM_HOST_##n)) args;                \
     }
 
+/* Commands whose purpose is to write buffer storage (copies, updates,
+ * pixel packs, dispatches, transform feedback): they also tell persist.c
+ * that write-only persistent maps may need a refresh. */
+#define LM_WRITER(n, params, args)                                           \
+    static void APIENTRY hook_##n params                                     \
+    {                                                                        \
+        lm_before_writer();                                                  \
+        ((void(APIENTRY *) params)lm_host(LM_HOST_##n)) args;                \
+    }
+
 /* Draws. */
 #define LM_WRAP_draw_arrays(n)                                               \
     LM_COMMAND(n, (GLenum m, GLint f, GLsizei c), (m, f, c))
@@ -88,35 +98,35 @@
 #define LM_WRAP_draw_xfb_stream_instanced(n)                                 \
     LM_COMMAND(n, (GLenum m, GLuint x, GLuint s, GLsizei i), (m, x, s, i))
 #define LM_WRAP_begin_xfb(n)                                                 \
-    LM_COMMAND(n, (GLenum m), (m))
+    LM_WRITER(n, (GLenum m), (m))
 #define LM_WRAP_array_element(n)                                             \
     LM_COMMAND(n, (GLint i), (i))
 
 /* Compute. */
 #define LM_WRAP_dispatch(n)                                                  \
-    LM_COMMAND(n, (GLuint x, GLuint y, GLuint z), (x, y, z))
+    LM_WRITER(n, (GLuint x, GLuint y, GLuint z), (x, y, z))
 #define LM_WRAP_dispatch_indirect(n)                                         \
-    LM_COMMAND(n, (GLintptr p), (p))
+    LM_WRITER(n, (GLintptr p), (p))
 #define LM_WRAP_dispatch_group_size(n)                                       \
-    LM_COMMAND(n, (GLuint x, GLuint y, GLuint z, GLuint a, GLuint b,         \
+    LM_WRITER(n, (GLuint x, GLuint y, GLuint z, GLuint a, GLuint b,         \
                    GLuint c), (x, y, z, a, b, c))
 
 /* Buffer to buffer, and buffer updates (the GL writes the storage: client
  * pages still unpublished there must reach it first). */
 #define LM_WRAP_copy_buffer(n)                                               \
-    LM_COMMAND(n, (GLenum r, GLenum w, GLintptr ro, GLintptr wo,             \
+    LM_WRITER(n, (GLenum r, GLenum w, GLintptr ro, GLintptr wo,             \
                    GLsizeiptr s), (r, w, ro, wo, s))
 #define LM_WRAP_buffer_sub_data(n)                                           \
-    LM_COMMAND(n, (GLenum t, GLintptr o, GLsizeiptr s, const void *d),       \
+    LM_WRITER(n, (GLenum t, GLintptr o, GLsizeiptr s, const void *d),       \
                (t, o, s, d))
 #define LM_WRAP_clear_buffer_data(n)                                         \
-    LM_COMMAND(n, (GLenum t, GLenum i, GLenum f, GLenum y, const void *d),   \
+    LM_WRITER(n, (GLenum t, GLenum i, GLenum f, GLenum y, const void *d),   \
                (t, i, f, y, d))
 #define LM_WRAP_clear_buffer_sub_data(n)                                     \
-    LM_COMMAND(n, (GLenum t, GLenum i, GLintptr o, GLsizeiptr s, GLenum f,   \
+    LM_WRITER(n, (GLenum t, GLenum i, GLintptr o, GLsizeiptr s, GLenum f,   \
                    GLenum y, const void *d), (t, i, o, s, f, y, d))
 #define LM_WRAP_query_buffer_object(n)                                       \
-    LM_COMMAND(n, (GLuint q, GLuint b, GLenum p, GLintptr o), (q, b, p, o))
+    LM_WRITER(n, (GLuint q, GLuint b, GLenum p, GLintptr o), (q, b, p, o))
 
 /* Pixel transfers that read from a bound GL_PIXEL_UNPACK_BUFFER. */
 #define LM_WRAP_tex_image_1d(n)                                              \
@@ -169,27 +179,27 @@
 
 /* Pixel transfers that write into a bound GL_PIXEL_PACK_BUFFER. */
 #define LM_WRAP_read_pixels(n)                                               \
-    LM_COMMAND(n, (GLint x, GLint y, GLsizei w, GLsizei h, GLenum f,         \
+    LM_WRITER(n, (GLint x, GLint y, GLsizei w, GLsizei h, GLenum f,         \
                    GLenum t, void *p), (x, y, w, h, f, t, p))
 #define LM_WRAP_readn_pixels(n)                                              \
-    LM_COMMAND(n, (GLint x, GLint y, GLsizei w, GLsizei h, GLenum f,         \
+    LM_WRITER(n, (GLint x, GLint y, GLsizei w, GLsizei h, GLenum f,         \
                    GLenum t, GLsizei b, void *p), (x, y, w, h, f, t, b, p))
 #define LM_WRAP_get_tex_image(n)                                             \
-    LM_COMMAND(n, (GLenum t, GLint l, GLenum f, GLenum y, void *p),          \
+    LM_WRITER(n, (GLenum t, GLint l, GLenum f, GLenum y, void *p),          \
                (t, l, f, y, p))
 #define LM_WRAP_getn_tex_image(n)                                            \
-    LM_COMMAND(n, (GLenum t, GLint l, GLenum f, GLenum y, GLsizei b,         \
+    LM_WRITER(n, (GLenum t, GLint l, GLenum f, GLenum y, GLsizei b,         \
                    void *p), (t, l, f, y, b, p))
 #define LM_WRAP_get_compressed_tex_image(n)                                  \
-    LM_COMMAND(n, (GLenum t, GLint l, void *p), (t, l, p))
+    LM_WRITER(n, (GLenum t, GLint l, void *p), (t, l, p))
 #define LM_WRAP_getn_compressed_tex_image(n)                                 \
-    LM_COMMAND(n, (GLenum t, GLint l, GLsizei b, void *p), (t, l, b, p))
+    LM_WRITER(n, (GLenum t, GLint l, GLsizei b, void *p), (t, l, b, p))
 #define LM_WRAP_get_texture_sub_image(n)                                     \
-    LM_COMMAND(n, (GLuint t, GLint l, GLint x, GLint y, GLint z, GLsizei w,  \
+    LM_WRITER(n, (GLuint t, GLint l, GLint x, GLint y, GLint z, GLsizei w,  \
                    GLsizei h, GLsizei d, GLenum f, GLenum e, GLsizei b,      \
                    void *p), (t, l, x, y, z, w, h, d, f, e, b, p))
 #define LM_WRAP_get_compressed_texture_sub_image(n)                          \
-    LM_COMMAND(n, (GLuint t, GLint l, GLint x, GLint y, GLint z, GLsizei w,  \
+    LM_WRITER(n, (GLuint t, GLint l, GLint x, GLint y, GLint z, GLsizei w,  \
                    GLsizei h, GLsizei d, GLsizei b, void *p),                \
                (t, l, x, y, z, w, h, d, b, p))
 

@@ -159,6 +159,7 @@ struct lm_buffer {
     /* The live map is a persistent shadow, linked in group->persistent. */
     bool persistent_linked;
     struct lm_buffer *persistent_next, **persistent_pprev;
+    unsigned refreshed_at; /* lm_gl_writes at the last refresh */
 
     /* Immutable storage (glBufferStorage seen): respecifying it fails on
      * the host and changes nothing, so our state must not change either. */
@@ -276,6 +277,19 @@ static inline void lm_before_command(void)
     if (__builtin_expect(atomic_load_explicit(&lm_persistent_live,
                                               memory_order_relaxed) != 0, 0))
         lm_persist_publish(false);
+}
+
+/* Bumped by commands that write buffer storage while persistent shadows
+ * are live (see persist.c on write-only maps). */
+extern _Atomic unsigned lm_gl_writes;
+
+static inline void lm_before_writer(void)
+{
+    if (__builtin_expect(atomic_load_explicit(&lm_persistent_live,
+                                              memory_order_relaxed) != 0, 0)) {
+        atomic_fetch_add_explicit(&lm_gl_writes, 1, memory_order_relaxed);
+        lm_persist_publish(false);
+    }
 }
 
 /* ---- placed storage (placed.c) --------------------------------------- */

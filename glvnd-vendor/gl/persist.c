@@ -13,7 +13,8 @@
  *    the pages written since the last publish (lowmap_alias_sync).
  *  - GL writes reach readable maps when the client waits for them:
  *    glFinish, a glClientWaitSync or glGetSynciv(GL_SYNC_STATUS) that finds
- *    the fence signalled, and glGetBufferSubData of that buffer.  Receiving
+ *    the fence signalled, and glGetBufferSubData of that buffer (write-only
+ *    maps too, after commands that write buffers: see receive()).  Receiving
  *    publishes first, so that client writes not yet published are not
  *    overwritten, then copies host to low (lowmap_alias_refresh).  Every
  *    command hook publishes before the host runs it, so the GL never
@@ -48,6 +49,7 @@
 #include "gl_private.h"
 
 _Atomic unsigned lm_persistent_live;
+_Atomic unsigned lm_gl_writes;
 
 void lm_persist_link(struct lm_buffer *buf)
 {
@@ -61,6 +63,9 @@ void lm_persist_link(struct lm_buffer *buf)
     group->persistent = buf;
     buf->persistent_pprev = &group->persistent;
     buf->persistent_linked = true;
+    /* The map was just copied in. */
+    buf->refreshed_at = atomic_load_explicit(&lm_gl_writes,
+                                             memory_order_relaxed);
     atomic_fetch_add_explicit(&group->npersistent, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&lm_persistent_live, 1, memory_order_relaxed);
 }
@@ -87,11 +92,22 @@ static void publish(struct lm_buffer *buf)
         lowmap_alias_sync(buf->map.alias);
 }
 
-/* Group lock held. */
+/*
+ * Group lock held.  Readable maps are refreshed at every wait, as the spec
+ * asks.  Reading a write-only map is undefined in GL, yet works on every
+ * coherent driver and apps (and piglit) do it after copying into the
+ * buffer; refreshing write-only maps at every wait would cost upload rings
+ * a full copy per fence.  So a write-only map is refreshed only when a
+ * command made to write buffers (a copy, an update, a pixel pack, a
+ * dispatch, transform feedback) ran since its last refresh.
+ */
 static void receive(struct lm_buffer *buf)
 {
-    if (!(buf->map_access & GL_MAP_READ_BIT))
+    unsigned writes = atomic_load_explicit(&lm_gl_writes,
+                                           memory_order_relaxed);
+    if (!(buf->map_access & GL_MAP_READ_BIT) && buf->refreshed_at == writes)
         return;
+    buf->refreshed_at = writes;
     publish(buf);
     lowmap_alias_refresh(buf->map.alias, buf->map.alias_offset,
                          buf->map.size);

@@ -195,3 +195,18 @@ Test(persistent, read_only_map_follows_updates)
     }
     cr_assert(glUnmapNamedBuffer(buf));
 }
+
+/* Reading a write-only map is undefined in GL but works natively; after a
+ * copy into the buffer and a fence it works through lowmap too (piglit's
+ * bufferstorage-persistent read does this). */
+Test(persistent, write_only_map_sees_copies_after_fence)
+{
+    uint8_t *p;
+    GLuint buf = storage(GL_MAP_WRITE_BIT | PC, 1, &p);
+    GLuint src = gt_buffer(SIZE, 70);
+
+    glCopyNamedBufferSubData(src, buf, 0, 0, SIZE);
+    wait_for_gl(CLIENT_WAIT, buf);
+    cr_assert(gt_check(p, SIZE, 70, 0));
+    cr_assert(glUnmapNamedBuffer(buf));
+}
