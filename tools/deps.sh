@@ -8,7 +8,7 @@ PACKAGES=(
   libdrm-dev uthash-dev libcriterion-dev libepoxy-dev
   libglvnd-dev libegl-dev libgl-dev libgles-dev libx11-dev libxcb1-dev
   libegl-mesa0 libglx-mesa0 libgl1-mesa-dri
-  xvfb xauth mesa-utils
+  xvfb xauth mesa-utils piglit
   clang libclang-rt-14-dev
   abigail-tools
 )
