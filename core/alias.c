@@ -248,6 +248,58 @@ static void copy_in(lowmap_alias *a, size_t off, size_t size)
     counter_add(bytes_in, size);
 }
 
+static void mark_written(void *ctx, uintptr_t start, uintptr_t end)
+{
+    (void)start;
+    (void)end;
+    *(bool *)ctx = true;
+}
+
+/* Was the page at @page written since it was last protected? */
+static bool page_written(uintptr_t page)
+{
+    bool written = false;
+
+    /* On a failed scan assume written: copying a page back is harmless,
+     * losing a write is not. */
+    if (plat_dirty_scan(page, plat_page_size(), false, mark_written,
+                        &written) < 0)
+        return true;
+    return written;
+}
+
+/*
+ * Host to low for a tracked shadow.  Copying through the protection would
+ * take a fault per page and mark every page written, so the next sync
+ * would copy the host's own bytes back to it.  Instead: lift the
+ * protection, copy, protect again.  Pages wholly inside the range equal
+ * the host afterwards and are clean; a page the range covers only partly
+ * stays written if it was, since its other bytes may hold the caller's
+ * unpublished writes.
+ */
+static void refresh_tracked(lowmap_alias *a, size_t off, size_t size)
+{
+    size_t page = plat_page_size();
+    uintptr_t lo = (uintptr_t)a->ptr + off, hi = lo + size;
+    uintptr_t first = lo & ~(uintptr_t)(page - 1);
+    uintptr_t last = (hi - 1) & ~(uintptr_t)(page - 1);
+    bool keep_first = (lo & (page - 1)) && page_written(first);
+    bool keep_last = (hi & (page - 1)) && last != first && page_written(last);
+    uintptr_t end = last + page;
+
+    if (plat_dirty_protect(first, end - first, false) < 0) {
+        copy_in(a, off, size); /* through the faults: slow, still right */
+        return;
+    }
+    copy_in(a, off, size);
+    if (keep_first)
+        first += page;
+    if (keep_last)
+        end -= page;
+    if (first < end && plat_dirty_protect(first, end - first, true) < 0)
+        a->view->tracked = false; /* can no longer tell: copy all back */
+}
+
 static void copy_out(lowmap_alias *a, size_t off, size_t size)
 {
     memcpy((char *)a->host + off, (const char *)a->ptr + off, size);
@@ -433,10 +485,12 @@ int lowmap_alias_refresh(lowmap_alias *a, size_t off, size_t size)
 
     if (err)
         return err;
-    if (a->strategy == LOWMAP_STRATEGY_SHADOW)
-        copy_in(a, off, size);
-    else
+    if (a->strategy != LOWMAP_STRATEGY_SHADOW)
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    else if (a->view->tracked)
+        refresh_tracked(a, off, size);
+    else
+        copy_in(a, off, size);
     return 0;
 }
 

@@ -116,6 +116,9 @@ void plat_close(int fd);
  */
 bool plat_have_dirty_tracking(void);
 int plat_dirty_track(uintptr_t addr, size_t len);
+/* Write-protect a tracked range again (clean), or lift the protection
+ * (the pages then read as written).  Page aligned. */
+int plat_dirty_protect(uintptr_t addr, size_t len, bool protect);
 int plat_dirty_scan(uintptr_t addr, size_t len, bool reset,
                     void (*fn)(void *ctx, uintptr_t start, uintptr_t end),
                     void *ctx);

@@ -107,6 +107,18 @@ int plat_dirty_track(uintptr_t addr, size_t len)
     return 0;
 }
 
+int plat_dirty_protect(uintptr_t addr, size_t len, bool protect)
+{
+    struct uffdio_writeprotect wp = {
+        .range = {addr, len},
+        .mode = protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0};
+    int uffd, pagemap, err;
+
+    if ((err = get_fds(&uffd, &pagemap)))
+        return err;
+    return ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) < 0 ? -errno : 0;
+}
+
 int plat_dirty_scan(uintptr_t addr, size_t len, bool reset,
                     void (*fn)(void *ctx, uintptr_t start, uintptr_t end),
                     void *ctx)

@@ -392,6 +392,47 @@ Test(shadow, sync_copies_nothing_for_flush_explicit_or_read)
     cr_assert(holds(host, 2 * PAGE, 1));
 }
 
+/*
+ * A refresh is not a write by the caller: pages it covers whole are clean
+ * afterwards, so the next sync copies nothing of them back; a page it
+ * covers partly keeps the caller's earlier write, which sync still
+ * publishes.
+ */
+Test(shadow, refresh_leaves_pages_clean_but_keeps_earlier_writes)
+{
+    unsigned char *base = map_anon(4 * PAGE, MAP_PRIVATE);
+    unsigned char *host = base + LEAD;
+
+    if (!tracking())
+        cr_skip_test("the kernel does not track writes here");
+    fill(host, D_SIZE, 1);
+    lowmap_alias *a = alias_ok(host, D_SIZE, LOWMAP_READ | LOWMAP_WRITE);
+    unsigned char *low = lowmap_alias_ptr(a);
+
+    /* The host changes under the map; refresh everything. */
+    fill(host, D_SIZE, 2);
+    struct lowmap_stats s0 = stats_now();
+    cr_assert(lowmap_alias_refresh(a, 0, D_SIZE) == 0);
+    cr_assert(holds(low, D_SIZE, 2));
+    cr_assert(lowmap_alias_sync(a) == 0);
+    cr_assert(stats_now().bytes_copied_out == s0.bytes_copied_out,
+              "a refresh counted as a write");
+
+    /* A caller's write in page 0, then a refresh that starts inside page
+     * 0 and covers pages 1 and 2: only page 0 is still to publish. */
+    low[3] = 0x5a;
+    cr_assert(lowmap_alias_refresh(a, 10, page_off(3) - 10) == 0);
+    s0 = stats_now();
+    cr_assert(lowmap_alias_sync(a) == 0);
+    size_t out = stats_now().bytes_copied_out - s0.bytes_copied_out;
+    cr_assert(out == page_len(0), "%zu bytes copied back", out);
+    cr_assert(host[3] == 0x5a, "the write before the refresh was lost");
+    /* And writes after a refresh are still seen. */
+    low[page_off(1) + 7] = 0x6b;
+    cr_assert(lowmap_alias_release(a) == 0);
+    cr_assert(host[page_off(1) + 7] == 0x6b, "a write after refresh lost");
+}
+
 /* Discard drops a write shadow without touching the host: for storage the
  * host already freed. */
 Test(shadow, discard_copies_nothing_back)
