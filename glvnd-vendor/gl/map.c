@@ -148,10 +148,8 @@ static bool reuse_shadow(struct lm_view *kept, const char *host, size_t len,
                                !(acc & LOWMAP_READ);
     if ((acc & LOWMAP_INVALIDATE) || write_only_explicit)
         return true;
-    /* The refresh counts as written for the core's dirty tracking, so
-     * unmap copies the refreshed pages back too: the same bytes, since the
-     * GL cannot write a buffer while it is mapped without the persistent
-     * bit.  Cheaper than publishing them here to reset the tracking. */
+    /* A refresh leaves the pages clean: unmap copies back only what the
+     * app writes from now on. */
     return lowmap_alias_refresh(kept->alias, 0, len) == 0;
 }
 

@@ -30,10 +30,6 @@
  *    the last command hook and before the GL write completed (an
  *    asynchronous draw still running, the client writing the same page
  *    meanwhile), can be overwritten with the client's older copy.
- *  - The refresh itself counts as a write for the core's dirty tracking,
- *    so a readable and writable map publishes once more right after each
- *    refresh (same bytes); with GL work still running after the waited-for
- *    fence, that copy can race it like the previous point.
  *
  * Cost for everyone else: lm_persistent_live counts live persistent
  * shadows in every share group; a command hook reads it (one relaxed load,
@@ -109,11 +105,10 @@ static void receive(struct lm_buffer *buf)
         return;
     buf->refreshed_at = writes;
     publish(buf);
+    /* A refresh leaves the pages it copied clean: only the client's own
+     * later writes count as written. */
     lowmap_alias_refresh(buf->map.alias, buf->map.alias_offset,
                          buf->map.size);
-    /* The refresh wrote every page: publish the same bytes once, so that
-     * only the client's own later writes count as written. */
-    publish(buf);
 }
 
 /* The current share group when it has persistent shadows, locked. */
