@@ -39,7 +39,9 @@ ParameterizedTestParameters(bad_input, known_bug)
 }
 
 /* Runs bad_cases @name @mode with @json as the only EGL vendor; returns
- * its stdout (malloc'd) and stores its wait status in @status. */
+ * its stdout (malloc'd; a failed assertion ends the test process, so the
+ * buffers are freed only on success) and stores its wait status in
+ * @status. */
 static char *run_case(const char *name, const char *mode, const char *json,
                       int *status)
 {
@@ -64,6 +66,7 @@ static char *run_case(const char *name, const char *mode, const char *json,
         if (cap - len < 1024)
             out = realloc(out, cap *= 2);
     }
+    cr_assert_not_null(out);
     out[len] = '\0';
     close(fds[0]);
     waitpid(pid, status, 0);
