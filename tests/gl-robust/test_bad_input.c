@@ -83,18 +83,22 @@ static const char *env_or_skip(const char *var)
 
 static void compare(const struct bad_case *bc)
 {
-    const char *native_json = env_or_skip("ROBUST_NATIVE_JSON");
     const char *lowmap_json = env_or_skip("ROBUST_LOWMAP_JSON");
     int nst, lst;
-    char *native = run_case(bc->name, "native", native_json, &nst);
     char *lowmap = run_case(bc->name, "lowmap", lowmap_json, &lst);
-
-    cr_assert(WIFEXITED(nst) && WEXITSTATUS(nst) == 0,
-              "%s natively: status %#x\n%s", bc->name, nst, native);
-    cr_assert(strstr(native, "end ") != NULL, "%s: no transcript",
-              bc->name);
     cr_assert(WIFEXITED(lst) && WEXITSTATUS(lst) == 0,
               "%s through lowmap: status %#x\n%s", bc->name, lst, lowmap);
+    cr_assert(strstr(lowmap, "end ") != NULL, "%s: no transcript",
+              bc->name);
+    /* Under valgrind only lowmap's side is worth the time. */
+    if (getenv("ROBUST_LOWMAP_ONLY")) {
+        free(lowmap);
+        return;
+    }
+    const char *native_json = env_or_skip("ROBUST_NATIVE_JSON");
+    char *native = run_case(bc->name, "native", native_json, &nst);
+    cr_assert(WIFEXITED(nst) && WEXITSTATUS(nst) == 0,
+              "%s natively: status %#x\n%s", bc->name, nst, native);
     cr_assert_str_eq(lowmap, native,
                      "%s: lowmap differs from the host\n"
                      "-- host:\n%s-- lowmap:\n%s",
