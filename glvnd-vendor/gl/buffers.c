@@ -1,11 +1,13 @@
 /*
  * Buffer (re)specification and deletion: the implicit unmaps.
  *
- * glBufferData, glBufferStorage and glDeleteBuffers on a mapped buffer
- * unmap it; we end our view first (a shadow copies back while the host
- * storage still exists) and drop the kept alias, since new storage means a
- * new host pointer.  Placed storage the host may still read goes to the
- * share group's graveyard after the host call.
+ * glBufferData and glBufferStorage on a mapped buffer unmap it when the
+ * host accepts them; we end our view then, without copying back (new
+ * storage, new contents), and drop the kept alias, since new storage
+ * means a new host pointer.  glDeleteBuffers ends the view first, so a
+ * shadow copies back while the host storage still exists.  Placed storage
+ * the host may still read goes to the share group's graveyard after the
+ * host call.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -23,35 +25,93 @@ typedef void(APIENTRY *named_storage_fn)(GLuint, GLsizeiptr, const void *,
 typedef void(APIENTRY *delete_fn)(GLsizei, const GLuint *);
 
 /*
- * Ends @name's views before new storage replaces the old.  Returns false
- * when the host will refuse (immutable storage): nothing changes then.
- * *old receives the old placed storage, retired after the host call.
+ * A re-specification replaces a buffer's storage and unmaps it -- if the
+ * host accepts it.  With a bad usage, bad flags or immutable storage the
+ * host raises an error and the buffer stays as it was, mapped or not, so
+ * lowmap changes its own state only after the host has taken the call.
+ * Nothing needs copying back first: new storage means new contents.
  */
-static bool respecify(struct lm_context *ctx, int64_t name, bool storage,
-                      void **old)
+struct respec {
+    GLenum target; /* 0 for the named entry points */
+    int64_t name;  /* <= 0: no buffer (bound), nothing of ours to update */
+    bool storage;
+    bool known;    /* the buffer was in our table */
+    void *old;     /* its placed storage, retired once the host accepted */
+    size_t old_size;
+};
+
+/* Returns false when the host will refuse (immutable storage), in which
+ * case nothing is to be done but calling it. */
+static bool respec_begin(struct lm_context *ctx, struct respec *r)
 {
     bool ok = true;
 
-    *old = NULL;
-    if (name <= 0)
-        return true;
     if (ctx->group->graveyard)
         lm_graveyard_sweep(ctx->group, false);
     lm_group_lock(ctx->group);
-    struct lm_buffer *buf = lm_buffer_find(ctx->group, (GLuint)name);
+    struct lm_buffer *buf = lm_buffer_find(ctx->group, (GLuint)r->name);
     if (buf && buf->immutable) {
         ok = false;
     } else if (buf) {
-        lm_buffer_end_map(buf, true);
-        lm_buffer_drop_kept(buf);
-        *old = buf->placed;
+        /* Out of the way of placed.c, which may give the buffer new
+         * placed storage; put back if the host refuses the call. */
+        r->known = true;
+        r->old = buf->placed;
+        r->old_size = buf->placed_size;
         buf->placed = NULL;
         buf->placed_size = 0;
     }
-    if (ok && storage && (buf = lm_buffer_get(ctx->group, (GLuint)name)))
-        buf->immutable = true;
     lm_group_unlock(ctx->group);
     return ok;
+}
+
+/* One buffer parameter, as the host sees it now. */
+static GLint64 host_param(const struct respec *r, GLenum pname)
+{
+    GLint64 v64 = 0;
+    GLint v = 0;
+    GLuint name = (GLuint)r->name;
+
+    if (r->target) {
+        lm_get_buffer_parameteri64v_fn get64 = LM_HOST_CALL(
+            lm_get_buffer_parameteri64v_fn, glGetBufferParameteri64v);
+        if (get64) {
+            get64(r->target, pname, &v64);
+            return v64;
+        }
+        LM_HOST_CALL(lm_get_buffer_parameteriv_fn, glGetBufferParameteriv)
+        (r->target, pname, &v);
+        return v;
+    }
+    lm_get_named_buffer_parameteri64v_fn get64 = LM_HOST_CALL(
+        lm_get_named_buffer_parameteri64v_fn, glGetNamedBufferParameteri64v);
+    lm_get_named_buffer_parameteriv_fn get = LM_HOST_CALL(
+        lm_get_named_buffer_parameteriv_fn, glGetNamedBufferParameteriv);
+    if (!get)
+        get = LM_HOST_CALL(lm_get_named_buffer_parameteriv_fn,
+                           glGetNamedBufferParameterivEXT);
+    if (get64)
+        get64(name, pname, &v64);
+    else if (get)
+        get(name, pname, &v), v64 = v;
+    return v64;
+}
+
+/* Did the host take the re-specification just made?  Asks only about a
+ * buffer that exists, so the question raises no error of its own. */
+static bool host_accepted(const struct respec *r, GLsizeiptr size,
+                          GLenum usage, GLbitfield flags)
+{
+    lm_is_buffer_fn is_buffer = LM_HOST_CALL(lm_is_buffer_fn, glIsBuffer);
+
+    if (is_buffer && !is_buffer((GLuint)r->name))
+        return false;
+    if (host_param(r, GL_BUFFER_MAPPED) || host_param(r, GL_BUFFER_SIZE) != size)
+        return false;
+    if (r->storage)
+        return host_param(r, GL_BUFFER_IMMUTABLE_STORAGE) &&
+               host_param(r, GL_BUFFER_STORAGE_FLAGS) == (GLint64)flags;
+    return host_param(r, GL_BUFFER_USAGE) == (GLint64)usage;
 }
 
 static void retire(struct lm_context *ctx, void *old)
@@ -60,74 +120,106 @@ static void retire(struct lm_context *ctx, void *old)
         lm_graveyard_add(ctx->group, old);
 }
 
+static void respec_end(struct lm_context *ctx, struct respec *r,
+                       bool accepted)
+{
+    struct lm_buffer *buf;
+
+    lm_group_lock(ctx->group);
+    buf = accepted && r->storage ? lm_buffer_get(ctx->group, (GLuint)r->name)
+                                 : lm_buffer_find(ctx->group, (GLuint)r->name);
+    if (!accepted) {
+        if (buf && r->old) {
+            buf->placed = r->old;
+            buf->placed_size = r->old_size;
+        }
+        r->old = NULL;
+    } else if (buf) {
+        /* The old storage is gone: nothing to copy back into it. */
+        lm_buffer_end_map(buf, false);
+        lm_buffer_drop_kept(buf);
+        buf->immutable = r->storage;
+    }
+    lm_group_unlock(ctx->group);
+    retire(ctx, r->old);
+}
+
+/* Common to the four entry points: placed storage where wanted, else the
+ * app's own call, then our state once we know what the host did. */
+static void respecify(struct lm_context *ctx, struct respec *r,
+                      enum lm_host slot, GLsizeiptr size, const void *data,
+                      GLenum usage, GLbitfield flags)
+{
+    bool placed = false, accepted;
+    /* Invalid sizes and immutable storage leave the buffer as it was; the
+     * host says so with its own error, and our state stays too. */
+    bool track = ctx && r->name > 0 && (r->storage ? size > 0 : size >= 0) &&
+                 respec_begin(ctx, r);
+
+    if (track)
+        placed = r->storage
+                     ? lm_placed_storage(ctx, slot, r->target, (GLuint)r->name,
+                                         size, data, flags)
+                     : lm_placed_data(ctx, slot, r->target, (GLuint)r->name,
+                                      size, data, usage);
+    if (!placed) {
+        if (r->storage && r->target)
+            ((storage_fn)lm_host(slot))(r->target, size, data, flags);
+        else if (r->storage)
+            ((named_storage_fn)lm_host(slot))((GLuint)r->name, size, data,
+                                              flags);
+        else if (r->target)
+            ((data_fn)lm_host(slot))(r->target, size, data, usage);
+        else
+            ((named_data_fn)lm_host(slot))((GLuint)r->name, size, data,
+                                           usage);
+    }
+    if (!track)
+        return;
+    accepted = placed ||
+               ((r->known || r->storage) && host_accepted(r, size, usage, flags));
+    respec_end(ctx, r, accepted);
+}
+
 void lm_buffer_data(enum lm_host slot, GLenum target, GLsizeiptr size,
                     const void *data, GLenum usage)
 {
     struct lm_context *ctx = lm_current;
-    void *old = NULL;
+    struct respec r = {.target = target};
 
-    /* Invalid sizes leave the buffer as it was: leave our state too. */
-    if (ctx && size >= 0 && target != GL_EXTERNAL_VIRTUAL_MEMORY_BUFFER_AMD) {
-        int64_t name = lm_bound_buffer(target);
-        if (respecify(ctx, name, false, &old) && name > 0 &&
-            lm_placed_data(ctx, slot, target, (GLuint)name, size, data,
-                           usage)) {
-            retire(ctx, old);
-            return;
-        }
-    }
-    ((data_fn)lm_host(slot))(target, size, data, usage);
-    retire(ctx, old);
+    /* Binding a buffer at the pinned-memory target specifies pinned
+     * memory, not storage of ours to track. */
+    if (ctx && target != GL_EXTERNAL_VIRTUAL_MEMORY_BUFFER_AMD)
+        r.name = lm_bound_buffer(target);
+    respecify(ctx, &r, slot, size, data, usage, 0);
 }
 
 void lm_named_buffer_data(enum lm_host slot, GLuint buffer, GLsizeiptr size,
                           const void *data, GLenum usage)
 {
-    struct lm_context *ctx = lm_current;
-    void *old = NULL;
+    struct respec r = {.name = buffer};
 
-    if (ctx && size >= 0 && respecify(ctx, buffer, false, &old) &&
-        lm_placed_data(ctx, slot, 0, buffer, size, data, usage)) {
-        retire(ctx, old);
-        return;
-    }
-    ((named_data_fn)lm_host(slot))(buffer, size, data, usage);
-    retire(ctx, old);
+    respecify(lm_current, &r, slot, size, data, usage, 0);
 }
 
 void lm_buffer_storage(enum lm_host slot, GLenum target, GLsizeiptr size,
                        const void *data, GLbitfield flags)
 {
     struct lm_context *ctx = lm_current;
-    void *old = NULL;
+    struct respec r = {.target = target, .storage = true};
 
-    if (ctx && size > 0 && target != GL_EXTERNAL_VIRTUAL_MEMORY_BUFFER_AMD) {
-        int64_t name = lm_bound_buffer(target);
-        if (respecify(ctx, name, true, &old) && name > 0 &&
-            lm_placed_storage(ctx, slot, target, (GLuint)name, size, data,
-                              flags)) {
-            retire(ctx, old);
-            return;
-        }
-    }
-    ((storage_fn)lm_host(slot))(target, size, data, flags);
-    retire(ctx, old);
+    if (ctx && target != GL_EXTERNAL_VIRTUAL_MEMORY_BUFFER_AMD)
+        r.name = lm_bound_buffer(target);
+    respecify(ctx, &r, slot, size, data, 0, flags);
 }
 
 void lm_named_buffer_storage(enum lm_host slot, GLuint buffer,
                              GLsizeiptr size, const void *data,
                              GLbitfield flags)
 {
-    struct lm_context *ctx = lm_current;
-    void *old = NULL;
+    struct respec r = {.name = buffer, .storage = true};
 
-    if (ctx && size > 0 && respecify(ctx, buffer, true, &old) &&
-        lm_placed_storage(ctx, slot, 0, buffer, size, data, flags)) {
-        retire(ctx, old);
-        return;
-    }
-    ((named_storage_fn)lm_host(slot))(buffer, size, data, flags);
-    retire(ctx, old);
+    respecify(lm_current, &r, slot, size, data, 0, flags);
 }
 
 void lm_delete_buffers(enum lm_host slot, GLsizei n, const GLuint *buffers)

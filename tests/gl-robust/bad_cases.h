@@ -22,11 +22,7 @@
     X(zero_size_buffer)                                                      \
     X(immutable_respecify)                                                   \
     X(bad_delete_while_mapped)                                               \
-    X(other_context_unmap)
-
-/* Cases lowmap fails today (test_bad_input.c says how); they run when
- * named, and in CI once fixed and moved up. */
-#define BAD_CASES_KNOWN_BUG(X)                                               \
+    X(other_context_unmap)                                                   \
     X(bad_data_while_mapped)                                                 \
     X(bad_storage_while_mapped)                                              \
     X(failed_storage_then_data)

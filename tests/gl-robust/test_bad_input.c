@@ -31,13 +31,6 @@ ParameterizedTestParameters(bad_input, same_as_host)
                                sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTestParameters(bad_input, known_bug)
-{
-    static struct bad_case cases[] = {BAD_CASES_KNOWN_BUG(BAD_PARAM)};
-    return cr_make_param_array(struct bad_case, cases,
-                               sizeof(cases) / sizeof(cases[0]));
-}
-
 /* Runs bad_cases @name @mode with @json as the only EGL vendor; returns
  * its stdout (malloc'd; a failed assertion ends the test process, so the
  * buffers are freed only on success) and stores its wait status in
@@ -109,21 +102,6 @@ static void compare(const struct bad_case *bc)
 
 ParameterizedTest(struct bad_case *bc, bad_input, same_as_host,
                   .timeout = 60)
-{
-    compare(bc);
-}
-
-// known bug: glvnd-vendor/gl/buffers.c respecify() ends lowmap's view of
-// a mapped buffer (and marks it immutable for glBufferStorage) before the
-// host has accepted the call.  When the host rejects it (bad usage, bad
-// storage flags) the buffer stays mapped but the app's low pointer is
-// released: glGetBufferPointerv answers the high host pointer, writes
-// through the low pointer fault, and after a rejected glBufferStorage a
-// valid glBufferData's implicit unmap is missed, so the next map copies
-// a stale shadow into freed host storage (heap corruption).  Run with
-// --filter 'bad_input/known_bug*' and .disabled removed to see it.
-ParameterizedTest(struct bad_case *bc, bad_input, known_bug, .timeout = 60,
-                  .disabled = true)
 {
     compare(bc);
 }
