@@ -10,7 +10,7 @@ PACKAGES=(
   libegl-mesa0 libglx-mesa0 libgl1-mesa-dri
   xvfb xauth mesa-utils piglit
   clang libclang-rt-14-dev
-  abigail-tools
+  abigail-tools valgrind
 )
 
 missing=()

@@ -68,6 +68,21 @@ ASAN_OPTIONS=detect_leaks=1:handle_segv=0 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_ctest build/asan
 
+# Runs one stage that is not a ctest run; it counts as one test.
+run_stage() {
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1)) status=1
+  fi
+}
+
+echo "== GL suites under ASan + UBSan (llvmpipe)"
+run_stage bash tests/gl-robust/sanitize.sh build/asan-gl
+
+echo "== GL robustness under valgrind memcheck"
+run_stage bash tests/gl-robust/valgrind.sh build/ci
+
 # ---- fuzzing ------------------------------------------------------------
 # libFuzzer (clang) on the /proc/self/maps parser and on the public API,
 # about 50 s in all from the committed seeds; any crash fails the run.
@@ -75,12 +90,8 @@ echo "== fuzzing (libFuzzer)"
 cmake -S . -B build/fuzz -DCMAKE_C_COMPILER=clang -DLOWMAP_FUZZ=ON \
   -DBUILD_TESTING=ON -DLOWMAP_BUILD_GL=OFF -DLOWMAP_WERROR=ON >/dev/null
 cmake --build build/fuzz -j "$jobs" --target fuzz_maps_line fuzz_api
-if bash tests/fuzz/run.sh build/fuzz 25; then
-  passed=$((passed + 1))
-else
-  failed=$((failed + 1)) status=1
-fi
+run_stage bash tests/fuzz/run.sh build/fuzz 25
 
-echo "== summary (ctest tests, plus the fuzzing stage as one)"
+echo "== summary (ctest tests; the sanitizer, valgrind and fuzzing stages one each)"
 echo "lowmap: $passed passed, $failed failed"
 exit "$status"
