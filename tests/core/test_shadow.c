@@ -392,6 +392,27 @@ Test(shadow, sync_copies_nothing_for_flush_explicit_or_read)
     cr_assert(holds(host, 2 * PAGE, 1));
 }
 
+/* One page written in a 1 MiB write map: at most two pages go back (one
+ * if the write does not straddle a page boundary). */
+Test(shadow, one_page_of_a_mebibyte_copies_at_most_two_back)
+{
+    size_t size = (size_t)1 << 20;
+    unsigned char *host = map_anon(size + PAGE, MAP_PRIVATE) + LEAD;
+
+    if (!tracking())
+        cr_skip_test("the kernel does not track writes here");
+    fill(host, size, 1);
+    lowmap_alias *a = alias_ok(host, size, LOWMAP_WRITE);
+    struct lowmap_stats s0 = stats_now();
+
+    memset((unsigned char *)lowmap_alias_ptr(a) + size / 2, 0, PAGE);
+    cr_assert(lowmap_alias_release(a) == 0);
+    size_t out = stats_now().bytes_copied_out - s0.bytes_copied_out;
+    cr_assert(out >= PAGE && out <= 2 * PAGE, "%zu bytes copied back", out);
+    cr_assert(all_bytes(host + size / 2, PAGE, 0));
+    cr_assert(holds(host, size / 2, 1), "bytes before the write changed");
+}
+
 /*
  * A refresh is not a write by the caller: pages it covers whole are clean
  * afterwards, so the next sync copies nothing of them back; a page it
