@@ -68,6 +68,14 @@ int plat_find_hole(size_t size, size_t align, uintptr_t lo, uintptr_t hi,
 int plat_reserve(uintptr_t addr, size_t len);
 /* Replace whatever is at [addr, addr+len) with a PROT_NONE placeholder. */
 int plat_placeholder(uintptr_t addr, size_t len);
+/*
+ * After a failed MAP_FIXED-style call on a slot of ours: make sure the slot
+ * holds a PROT_NONE placeholder again without replacing anything.  Kernels
+ * before 6.12 may unmap the slot before the call fails; another thread may
+ * then map there.  0: the placeholder is in place; -EEXIST: the slot holds
+ * someone else's mapping now and is lost to us.
+ */
+int plat_slot_restore(uintptr_t addr, size_t len);
 /* Replace [addr, addr+len) with zeroed private anonymous memory. */
 int plat_map_anon(uintptr_t addr, size_t len, unsigned prot);
 /* Unmap [addr, addr+len) entirely (used when the range is not ours). */
@@ -76,9 +84,9 @@ int plat_unmap(uintptr_t addr, size_t len);
 /*
  * Duplicate the mapping at [src, src+len) onto dst with mremap(old_len 0),
  * replacing what is at dst.  On failure the slot may be left unmapped:
- * callers restore it with plat_reserve().  -EINVAL: the kernel refuses this
- * kind of mapping (private); -EFAULT: it refuses special (PFNMAP /
- * DONTEXPAND) mappings.
+ * callers restore it with plat_slot_restore().  -EINVAL: the kernel
+ * refuses this kind of mapping (private); -EFAULT: it refuses special
+ * (PFNMAP / DONTEXPAND) mappings.
  */
 int plat_mremap_dup(uintptr_t src, size_t len, uintptr_t dst);
 
@@ -87,7 +95,9 @@ int plat_mremap_dup(uintptr_t src, size_t len, uintptr_t dst);
  * @len bytes (len <= vma size), MAP_SHARED|MAP_FIXED with @prot.  Tries
  * every open fd of this process on the same inode (for DRM nodes only the
  * open file description the driver used works) and remembers the one that
- * worked.  -ENOENT when no fd refers to the file.
+ * worked.  -ENOENT when no fd refers to the file.  On failure the slot
+ * holds a placeholder again, or -EEXIST says it was lost (see
+ * plat_slot_restore()).
  */
 int plat_fd_remap(const struct plat_vma *vma, size_t len, uintptr_t dst,
                   unsigned prot);

@@ -60,23 +60,16 @@ static struct view *view_new(int strategy, uintptr_t low, size_t len,
 }
 
 /*
- * A failed mremap or MAP_FIXED mmap may have unmapped the slot.  Put the
- * placeholder back without replacing anything; if something else took the
- * address meanwhile, the slot is lost rather than clobbered.
+ * After a failed mremap or MAP_FIXED mmap: the slot goes back to the arena
+ * if it holds our placeholder again; if something else took the address
+ * meanwhile, it is lost rather than clobbered.
  */
 static void slot_recover(uintptr_t low, size_t len)
 {
-    struct plat_vma v;
-    int err = plat_reserve(low, len);
-
-    if (err == -EEXIST && plat_vma_query(low, &v) == 0 && v.start <= low &&
-        v.end >= low + len && v.prot == PLAT_PROT_NONE &&
-        v.backing == PLAT_BACKING_ANON_PRIVATE)
-        err = 0; /* our placeholder never went away */
-    if (err)
-        arena_lose(low, len);
-    else
+    if (plat_slot_restore(low, len) == 0)
         arena_free(low, len);
+    else
+        arena_lose(low, len);
 }
 
 /* Put the placeholder back over a slot and return it to the arena. */
@@ -168,8 +161,7 @@ int strategy_fd_remap(const struct request *rq, struct view **out)
         return err;
     err = plat_fd_remap(&rq->vma, len, low, rq->vma.prot);
     if (err) {
-        /* The platform leaves a placeholder in the slot on failure. */
-        arena_free(low, len);
+        slot_recover(low, len);
         log_trace("fd_remap: %#lx+%#zx: %d", (unsigned long)rq->vma.start,
                   len, err);
         return -ENOTSUP;

@@ -132,28 +132,6 @@ static int find_candidates(uint64_t dev, uint64_t ino, int prot, int skip,
     return n;
 }
 
-/*
- * Put a placeholder back after a failed MAP_FIXED mmap.  Kernels before
- * 6.12 unmap the slot before asking the driver, and leave it empty when the
- * driver refuses; newer ones put the old mapping back.  Reserve without
- * replacing first, so that we never map over anything another thread put
- * into an emptied slot, unless what is there is a single mapping covering
- * exactly our whole slot (the old one, restored).
- */
-static int restore_slot(uintptr_t dst, size_t len)
-{
-    struct plat_vma v;
-    int r = plat_reserve(dst, len);
-
-    if (r != -EEXIST)
-        return r;
-    if (plat_vma_query(dst, &v) < 0 || v.start > dst || v.end < dst + len)
-        return -EEXIST;
-    if (!v.shared && v.ino == 0 && v.prot == PLAT_PROT_NONE)
-        return 0; /* still our placeholder */
-    return plat_placeholder(dst, len);
-}
-
 /* Does the VMA span exactly the whole object behind @fd? */
 static bool whole_file_mapped(int fd, const struct plat_vma *vma)
 {
@@ -164,7 +142,7 @@ static bool whole_file_mapped(int fd, const struct plat_vma *vma)
 }
 
 /* 0 when the slot now maps the file through @fd; -errno otherwise, with the
- * slot a placeholder again (or lost, see restore_slot()). */
+ * slot a placeholder again, or -EEXIST when it was lost. */
 static int try_fd(int fd, const struct plat_vma *vma, size_t len,
                   uintptr_t dst, int prot)
 {
@@ -183,8 +161,7 @@ static int try_fd(int fd, const struct plat_vma *vma, size_t len,
     }
     if (p == MAP_FAILED) {
         err = -errno;
-        restore_slot(dst, len);
-        return err;
+        return plat_slot_restore(dst, len) < 0 ? -EEXIST : err;
     }
     /* The fd was checked before the mmap; a concurrent close and reopen of
      * the same number could have swapped the file in between. */
@@ -214,8 +191,9 @@ int plat_fd_remap(const struct plat_vma *vma, size_t len, uintptr_t dst,
     hint = hint_get(vma->dev, vma->ino);
     if (hint >= 0 && fd_fits(hint, vma->dev, vma->ino, (int)prot)) {
         r = try_fd(hint, vma, len, dst, (int)prot);
-        if (r == 0)
-            return 0;
+        /* A lost slot must not be mapped over with the next candidate. */
+        if (r == 0 || r == -EEXIST)
+            return r;
     }
     n = find_candidates(vma->dev, vma->ino, (int)prot, hint, fds,
                         MAX_CANDIDATES);
@@ -227,6 +205,8 @@ int plat_fd_remap(const struct plat_vma *vma, size_t len, uintptr_t dst,
             hint_set(vma->dev, vma->ino, fds[i]);
             return 0;
         }
+        if (r == -EEXIST)
+            return r;
     }
     return r;
 }

@@ -70,6 +70,22 @@ int plat_placeholder(uintptr_t addr, size_t len)
     return 0;
 }
 
+int plat_slot_restore(uintptr_t addr, size_t len)
+{
+    struct plat_vma v;
+    int r = plat_reserve(addr, len);
+
+    if (r != -EEXIST)
+        return r;
+    /* Something is there: our placeholder if the failed call left it (or
+     * put it back), else another thread's mapping, which we leave alone. */
+    if (plat_vma_query(addr, &v) == 0 && v.start <= addr &&
+        v.end >= addr + len && !v.shared && v.ino == 0 &&
+        v.prot == PLAT_PROT_NONE)
+        return 0;
+    return -EEXIST;
+}
+
 int plat_map_anon(uintptr_t addr, size_t len, unsigned prot)
 {
     if (!range_ok(addr, len) || (prot & ~(unsigned)(PLAT_PROT_READ |

@@ -53,6 +53,30 @@ Test(mem, reserve_occupied_is_eexist)
     munmap(p, 4 * pg());
 }
 
+/* After a failed call on a slot: our placeholder counts as restored, an
+ * emptied slot gets one, another mapping there is left alone. */
+Test(mem, slot_restore)
+{
+    uintptr_t slot = slot_new(4 * pg());
+    struct plat_vma v;
+
+    cr_assert_eq(plat_placeholder(slot, 4 * pg()), 0);
+    cr_expect_eq(plat_slot_restore(slot, 4 * pg()), 0);
+
+    cr_assert_eq(munmap((void *)slot, 4 * pg()), 0);
+    cr_expect_eq(plat_slot_restore(slot, 4 * pg()), 0);
+    cr_assert_eq(plat_vma_query(slot, &v), 0);
+    cr_expect_eq(v.prot, PLAT_PROT_NONE);
+
+    uint8_t *other = mmap((void *)slot, 4 * pg(), PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    cr_assert(other == (void *)slot);
+    memset(other, 0x5a, 4 * pg());
+    cr_expect_eq(plat_slot_restore(slot, 4 * pg()), -EEXIST);
+    for (size_t i = 0; i < 4 * pg(); i++)
+        cr_assert_eq(other[i], 0x5a);
+}
+
 Test(mem, bad_ranges)
 {
     cr_expect_eq(plat_reserve(1, pg()), -EINVAL);
