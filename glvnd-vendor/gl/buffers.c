@@ -33,6 +33,7 @@ typedef void(APIENTRY *delete_fn)(GLsizei, const GLuint *);
  */
 struct respec {
     GLenum target; /* 0 for the named entry points */
+    bool ext_dsa;  /* named through EXT_direct_state_access */
     int64_t name;  /* <= 0: no buffer (bound), nothing of ours to update */
     bool storage;
     bool known;    /* the buffer was in our table */
@@ -65,53 +66,29 @@ static bool respec_begin(struct lm_context *ctx, struct respec *r)
     return ok;
 }
 
-/* One buffer parameter, as the host sees it now. */
-static GLint64 host_param(const struct respec *r, GLenum pname)
+static GLint64 host_param(struct lm_context *ctx, const struct respec *r,
+                          GLenum pname)
 {
-    GLint64 v64 = 0;
-    GLint v = 0;
-    GLuint name = (GLuint)r->name;
-
-    if (r->target) {
-        lm_get_buffer_parameteri64v_fn get64 = LM_HOST_CALL(
-            lm_get_buffer_parameteri64v_fn, glGetBufferParameteri64v);
-        if (get64) {
-            get64(r->target, pname, &v64);
-            return v64;
-        }
-        LM_HOST_CALL(lm_get_buffer_parameteriv_fn, glGetBufferParameteriv)
-        (r->target, pname, &v);
-        return v;
-    }
-    lm_get_named_buffer_parameteri64v_fn get64 = LM_HOST_CALL(
-        lm_get_named_buffer_parameteri64v_fn, glGetNamedBufferParameteri64v);
-    lm_get_named_buffer_parameteriv_fn get = LM_HOST_CALL(
-        lm_get_named_buffer_parameteriv_fn, glGetNamedBufferParameteriv);
-    if (!get)
-        get = LM_HOST_CALL(lm_get_named_buffer_parameteriv_fn,
-                           glGetNamedBufferParameterivEXT);
-    if (get64)
-        get64(name, pname, &v64);
-    else if (get)
-        get(name, pname, &v), v64 = v;
-    return v64;
+    return lm_host_buffer_param(ctx, r->target, (GLuint)r->name, r->ext_dsa,
+                                pname);
 }
 
 /* Did the host take the re-specification just made?  Asks only about a
  * buffer that exists, so the question raises no error of its own. */
-static bool host_accepted(const struct respec *r, GLsizeiptr size,
-                          GLenum usage, GLbitfield flags)
+static bool host_accepted(struct lm_context *ctx, const struct respec *r,
+                          GLsizeiptr size, GLenum usage, GLbitfield flags)
 {
     lm_is_buffer_fn is_buffer = LM_HOST_CALL(lm_is_buffer_fn, glIsBuffer);
 
     if (is_buffer && !is_buffer((GLuint)r->name))
         return false;
-    if (host_param(r, GL_BUFFER_MAPPED) || host_param(r, GL_BUFFER_SIZE) != size)
+    if (host_param(ctx, r, GL_BUFFER_MAPPED) ||
+        host_param(ctx, r, GL_BUFFER_SIZE) != size)
         return false;
     if (r->storage)
-        return host_param(r, GL_BUFFER_IMMUTABLE_STORAGE) &&
-               host_param(r, GL_BUFFER_STORAGE_FLAGS) == (GLint64)flags;
-    return host_param(r, GL_BUFFER_USAGE) == (GLint64)usage;
+        return host_param(ctx, r, GL_BUFFER_IMMUTABLE_STORAGE) &&
+               host_param(ctx, r, GL_BUFFER_STORAGE_FLAGS) == (GLint64)flags;
+    return host_param(ctx, r, GL_BUFFER_USAGE) == (GLint64)usage;
 }
 
 static void retire(struct lm_context *ctx, void *old)
@@ -177,7 +154,7 @@ static void respecify(struct lm_context *ctx, struct respec *r,
     if (!track)
         return;
     accepted = placed ||
-               ((r->known || r->storage) && host_accepted(r, size, usage, flags));
+               ((r->known || r->storage) && host_accepted(ctx, r, size, usage, flags));
     respec_end(ctx, r, accepted);
 }
 
@@ -197,7 +174,8 @@ void lm_buffer_data(enum lm_host slot, GLenum target, GLsizeiptr size,
 void lm_named_buffer_data(enum lm_host slot, GLuint buffer, GLsizeiptr size,
                           const void *data, GLenum usage)
 {
-    struct respec r = {.name = buffer};
+    struct respec r = {.name = buffer,
+                       .ext_dsa = slot == LM_HOST_glNamedBufferDataEXT};
 
     respecify(lm_current, &r, slot, size, data, usage, 0);
 }
@@ -217,7 +195,8 @@ void lm_named_buffer_storage(enum lm_host slot, GLuint buffer,
                              GLsizeiptr size, const void *data,
                              GLbitfield flags)
 {
-    struct respec r = {.name = buffer, .storage = true};
+    struct respec r = {.name = buffer, .storage = true,
+                       .ext_dsa = slot == LM_HOST_glNamedBufferStorageEXT};
 
     respecify(lm_current, &r, slot, size, data, 0, flags);
 }

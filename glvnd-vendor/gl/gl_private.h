@@ -249,6 +249,11 @@ int64_t lm_bound_buffer(GLenum target);
 
 /* ---- views (map.c) --------------------------------------------------- */
 
+/* One parameter of the buffer bound at @target, or of @name when @target
+ * is 0 (@ext_dsa: through EXT_direct_state_access), asked of the host with
+ * a query the context has. */
+GLint64 lm_host_buffer_param(struct lm_context *ctx, GLenum target,
+                             GLuint name, bool ext_dsa, GLenum pname);
 unsigned lm_access_from_bits(GLbitfield access);
 unsigned lm_access_from_enum(GLenum access);
 void lm_view_release(struct lm_view *view, bool host_alive);

@@ -307,31 +307,36 @@ static bool use_i64(const struct lm_context_info *info)
                       : info->major > 3 || (info->major == 3 && info->minor >= 2);
 }
 
-static size_t size_of_bound(struct lm_context *ctx, GLenum target)
+GLint64 lm_host_buffer_param(struct lm_context *ctx, GLenum target,
+                             GLuint name, bool ext_dsa, GLenum pname)
 {
-    if (use_i64(lm_context_info(ctx))) {
-        GLint64 size = 0;
+    GLint64 v64 = 0;
+    GLint v = 0;
+
+    if (target && use_i64(lm_context_info(ctx))) {
         LM_HOST_CALL(lm_get_buffer_parameteri64v_fn, glGetBufferParameteri64v)
-        (target, GL_BUFFER_SIZE, &size);
-        return size > 0 ? (size_t)size : 0;
+        (target, pname, &v64);
+        return v64;
     }
-    GLint size = 0;
-    LM_HOST_CALL(lm_get_buffer_parameteriv_fn, glGetBufferParameteriv)
-    (target, GL_BUFFER_SIZE, &size);
-    return size > 0 ? (size_t)size : 0;
+    if (target) {
+        LM_HOST_CALL(lm_get_buffer_parameteriv_fn, glGetBufferParameteriv)
+        (target, pname, &v);
+        return v;
+    }
+    /* Core direct state access came with GL 4.5, which has the 64-bit
+     * query; EXT_direct_state_access has only its own. */
+    if (!ext_dsa) {
+        LM_HOST_CALL(lm_get_named_buffer_parameteri64v_fn,
+                     glGetNamedBufferParameteri64v)(name, pname, &v64);
+        return v64;
+    }
+    LM_HOST_CALL(lm_get_named_buffer_parameteriv_fn,
+                 glGetNamedBufferParameterivEXT)(name, pname, &v);
+    return v;
 }
 
-static size_t size_of_named(enum lm_host map_slot, GLuint name)
+static size_t size_of(GLint64 size)
 {
-    if (map_slot == LM_HOST_glMapNamedBuffer) {
-        GLint64 size = 0;
-        LM_HOST_CALL(lm_get_named_buffer_parameteri64v_fn,
-                     glGetNamedBufferParameteri64v)(name, GL_BUFFER_SIZE, &size);
-        return size > 0 ? (size_t)size : 0;
-    }
-    GLint size = 0;
-    LM_HOST_CALL(lm_get_named_buffer_parameteriv_fn,
-                 glGetNamedBufferParameterivEXT)(name, GL_BUFFER_SIZE, &size);
     return size > 0 ? (size_t)size : 0;
 }
 
@@ -374,13 +379,15 @@ void *lm_map_buffer(enum lm_host slot, GLenum target, GLenum access)
         return host;
     int64_t name = lm_bound_buffer(target);
     if (name <= 0)
-        return untracked(host, size_of_bound(ctx, target));
+        return untracked(host, size_of(lm_host_buffer_param(
+            ctx, target, 0, false, GL_BUFFER_SIZE)));
     struct map_req req = {
         .ctx = ctx, .name = (GLuint)name, .target = target,
         .unmap = unmap_slot_for(ctx, slot), .offset = 0,
         .access = bits_from_enum(access),
     };
-    return after_map(&req, host, size_of_bound(ctx, target));
+    return after_map(&req, host, size_of(lm_host_buffer_param(
+                                      ctx, target, 0, false, GL_BUFFER_SIZE)));
 }
 
 void *lm_map_buffer_range(enum lm_host slot, GLenum target, GLintptr offset,
@@ -413,7 +420,10 @@ void *lm_map_named_buffer(enum lm_host slot, GLuint buffer, GLenum access)
         .ctx = ctx, .name = buffer, .unmap = unmap_slot_for(ctx, slot),
         .offset = 0, .access = bits_from_enum(access),
     };
-    return after_map(&req, host, size_of_named(slot, buffer));
+    return after_map(&req, host,
+                     size_of(lm_host_buffer_param(
+                         ctx, 0, buffer, slot == LM_HOST_glMapNamedBufferEXT,
+                         GL_BUFFER_SIZE)));
 }
 
 void *lm_map_named_buffer_range(enum lm_host slot, GLuint buffer,
