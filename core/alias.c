@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,13 +17,15 @@
 struct placed {
     uintptr_t addr;
     size_t len;
-    UT_hash_handle hh;
 };
 
 /* All guarded by the core lock. */
 static struct view *cache;          /* zero-copy views by host VMA start */
 static struct lowmap_alias *live;   /* handles not yet released */
-static struct placed *placed_blocks; /* lowmap_mem_alloc() memory */
+/* lowmap_mem_alloc() memory: a balanced tree (tsearch) of disjoint blocks
+ * ordered by address, so that finding the block holding a range costs
+ * O(log n) however many buffers have placed storage. */
+static void *placed_blocks;
 
 /* ---- view cache -------------------------------------------------------- */
 
@@ -69,14 +72,30 @@ void cache_insert(struct view *v)
 
 /* ---- placed memory ------------------------------------------------------ */
 
+/* Overlapping blocks compare equal: a key range finds the block it
+ * overlaps (blocks never overlap each other). */
+static int placed_cmp(const void *a, const void *b)
+{
+    const struct placed *x = a, *y = b;
+
+    if (x->addr + x->len <= y->addr)
+        return -1;
+    return y->addr + y->len <= x->addr ? 1 : 0;
+}
+
+static struct placed *placed_find(uintptr_t addr, size_t len)
+{
+    struct placed key = {addr, len ? len : 1};
+    struct placed **found = tfind(&key, &placed_blocks, placed_cmp);
+
+    return found ? *found : NULL;
+}
+
 bool placed_contains(uintptr_t addr, size_t len)
 {
-    struct placed *p, *tmp;
+    struct placed *p = placed_find(addr, len);
 
-    HASH_ITER(hh, placed_blocks, p, tmp)
-        if (addr >= p->addr && addr + len <= p->addr + p->len)
-            return true;
-    return false;
+    return p && addr >= p->addr && addr + len <= p->addr + p->len;
 }
 
 static uintptr_t page_up(uintptr_t v)
@@ -110,8 +129,13 @@ int lowmap_mem_alloc(size_t size, void **out)
     }
     if (!err) {
         p->addr = low;
-        HASH_ADD(hh, placed_blocks, addr, sizeof(p->addr), p);
-        arena_notify(low, p->len, PLAT_PROT_READ | PLAT_PROT_WRITE);
+        if (!tsearch(p, &placed_blocks, placed_cmp)) {
+            plat_placeholder(low, p->len);
+            arena_free(low, p->len);
+            err = LOWMAP_ENOMEM;
+        } else {
+            arena_notify(low, p->len, PLAT_PROT_READ | PLAT_PROT_WRITE);
+        }
     }
     lowmap__unlock();
     if (err) {
@@ -131,9 +155,11 @@ int lowmap_mem_free(void *ptr)
         return LOWMAP_EINVAL;
     lowmap__init();
     lowmap__lock();
-    HASH_FIND(hh, placed_blocks, &addr, sizeof(addr), p);
+    p = placed_find(addr, 1);
+    if (p && p->addr != addr)
+        p = NULL; /* inside a block, not its start */
     if (p) {
-        HASH_DEL(placed_blocks, p);
+        tdelete(p, &placed_blocks, placed_cmp);
         if (plat_placeholder(p->addr, p->len) < 0) {
             arena_lose(p->addr, p->len);
         } else {
@@ -172,14 +198,6 @@ static int no_view_strategy(const struct request *rq)
     return 0;
 }
 
-static bool needs_copy_in(unsigned access)
-{
-    if (access & LOWMAP_INVALIDATE)
-        return false;
-    /* Write-only with explicit flush: unflushed bytes are undefined. */
-    return !(!(access & LOWMAP_READ) && (access & LOWMAP_FLUSH_EXPLICIT));
-}
-
 /*
  * Checks that [base, end) is mapped without holes and allows the access
  * asked for, whatever the strategy: a view must never fault where the
@@ -203,7 +221,7 @@ static int inspect_host(struct request *rq)
         prot &= vma.prot;
         at = vma.end;
     }
-    if ((rq->access & LOWMAP_READ) || needs_copy_in(rq->access))
+    if ((rq->access & LOWMAP_READ) || shadow_needs_copy_in(rq->access))
         need |= PLAT_PROT_READ;
     if (rq->access & LOWMAP_WRITE)
         need |= PLAT_PROT_WRITE;
@@ -238,108 +256,6 @@ static int choose_view(struct request *rq, struct view **out)
     if (!strategy_enabled(LOWMAP_STRATEGY_SHADOW))
         return err;
     return strategy_shadow(rq, out);
-}
-
-/* ---- shadow copies ------------------------------------------------------ */
-
-static void copy_in(lowmap_alias *a, size_t off, size_t size)
-{
-    memcpy((char *)a->ptr + off, (const char *)a->host + off, size);
-    counter_add(bytes_in, size);
-}
-
-static void mark_written(void *ctx, uintptr_t start, uintptr_t end)
-{
-    (void)start;
-    (void)end;
-    *(bool *)ctx = true;
-}
-
-/* Was the page at @page written since it was last protected? */
-static bool page_written(uintptr_t page)
-{
-    bool written = false;
-
-    /* On a failed scan assume written: copying a page back is harmless,
-     * losing a write is not. */
-    if (plat_dirty_scan(page, plat_page_size(), false, mark_written,
-                        &written) < 0)
-        return true;
-    return written;
-}
-
-/*
- * Host to low for a tracked shadow.  Copying through the protection would
- * take a fault per page and mark every page written, so the next sync
- * would copy the host's own bytes back to it.  Instead: lift the
- * protection, copy, protect again.  Pages wholly inside the range equal
- * the host afterwards and are clean; a page the range covers only partly
- * stays written if it was, since its other bytes may hold the caller's
- * unpublished writes.
- */
-static void refresh_tracked(lowmap_alias *a, size_t off, size_t size)
-{
-    size_t page = plat_page_size();
-    uintptr_t lo = (uintptr_t)a->ptr + off, hi = lo + size;
-    uintptr_t first = lo & ~(uintptr_t)(page - 1);
-    uintptr_t last = (hi - 1) & ~(uintptr_t)(page - 1);
-    bool keep_first = (lo & (page - 1)) && page_written(first);
-    bool keep_last = (hi & (page - 1)) && last != first && page_written(last);
-    uintptr_t end = last + page;
-
-    if (plat_dirty_protect(first, end - first, false) < 0) {
-        copy_in(a, off, size); /* through the faults: slow, still right */
-        return;
-    }
-    copy_in(a, off, size);
-    if (keep_first)
-        first += page;
-    if (keep_last)
-        end -= page;
-    if (first < end && plat_dirty_protect(first, end - first, true) < 0)
-        a->view->tracked = false; /* can no longer tell: copy all back */
-}
-
-static void copy_out(lowmap_alias *a, size_t off, size_t size)
-{
-    memcpy((char *)a->host + off, (const char *)a->ptr + off, size);
-    counter_add(bytes_out, size);
-}
-
-/* Copies back the part of a written page run that the handle covers. */
-static void copy_out_run(void *ctx, uintptr_t start, uintptr_t end)
-{
-    lowmap_alias *a = ctx;
-    uintptr_t lo = (uintptr_t)a->ptr, hi = lo + a->size;
-
-    if (start < lo)
-        start = lo;
-    if (end > hi)
-        end = hi;
-    if (start < end)
-        copy_out(a, start - lo, end - start);
-}
-
-/*
- * Write a shadow back: only the pages written since tracking began (or
- * since the last @reset) where the kernel tracks writes, the whole range
- * otherwise or if the scan fails.
- */
-static void write_back(lowmap_alias *a, bool reset)
-{
-    struct view *v = a->view;
-
-    if (v->tracked &&
-        plat_dirty_scan(v->low, v->len, reset, copy_out_run, a) == 0)
-        return;
-    /* A failed scan may have copied some runs already; copying them
-     * again is harmless, losing one is not. */
-    copy_out(a, 0, a->size);
-}
-
-static bool writes_back_at_release(unsigned access)
-{
-    return (access & LOWMAP_WRITE) && !(access & LOWMAP_FLUSH_EXPLICIT);
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -393,14 +309,9 @@ int lowmap_alias_create(const void *host, size_t size, unsigned access,
                  access, lowmap_strerror(err));
         return err;
     }
-    if (a->strategy == LOWMAP_STRATEGY_SHADOW) {
-        if (needs_copy_in(access))
-            copy_in(a, 0, size);
-        /* Protect after the copy-in, so that only the caller's writes
-         * count.  The view is this handle's alone, no lock needed. */
-        if (writes_back_at_release(access) && lowmap__dirty_tracking())
-            v->tracked = plat_dirty_track(v->low, v->len) == 0;
-    }
+    /* The view is this handle's alone: no lock needed. */
+    if (a->strategy == LOWMAP_STRATEGY_SHADOW)
+        shadow_start(a);
     counter_add(created[a->strategy], 1);
     counter_add(live, 1);
     log_trace("alias %p+%#zx -> %p (%s)", host, size, a->ptr,
@@ -456,7 +367,7 @@ int lowmap_alias_flush(lowmap_alias *a, size_t off, size_t size)
     if (!(a->access & LOWMAP_WRITE))
         return LOWMAP_EINVAL;
     if (a->strategy == LOWMAP_STRATEGY_SHADOW)
-        copy_out(a, off, size);
+        shadow_copy_out(a, off, size);
     else
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
     return 0;
@@ -471,8 +382,8 @@ int lowmap_alias_sync(lowmap_alias *a)
         return LOWMAP_ENOENT;
     if (a->strategy == LOWMAP_STRATEGY_SHADOW) {
         /* Explicit-flush maps publish only what they flush. */
-        if (writes_back_at_release(a->access))
-            write_back(a, true);
+        if (shadow_writes_back(a->access))
+            shadow_write_back(a, true);
     } else {
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
     }
@@ -487,10 +398,8 @@ int lowmap_alias_refresh(lowmap_alias *a, size_t off, size_t size)
         return err;
     if (a->strategy != LOWMAP_STRATEGY_SHADOW)
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    else if (a->view->tracked)
-        refresh_tracked(a, off, size);
     else
-        copy_in(a, off, size);
+        shadow_refresh(a, off, size);
     return 0;
 }
 
@@ -511,8 +420,8 @@ static int drop_handle(lowmap_alias *a, bool copy_back)
 
     /* Copy back before the view goes: the handle is ours alone now. */
     if (copy_back && a->strategy == LOWMAP_STRATEGY_SHADOW &&
-        writes_back_at_release(a->access))
-        write_back(a, false);
+        shadow_writes_back(a->access))
+        shadow_write_back(a, false);
     if (a->view) {
         lowmap__lock();
         if (--a->view->refs == 0) {

@@ -33,6 +33,10 @@ struct view {
     unsigned refs;
     bool cached;
     bool tracked; /* shadow: the kernel tracks which pages get written */
+    /* Shadow: pages its recent write-backs found written (a moving
+     * average over @samples of them), to choose the next write-back. */
+    double written;
+    uint32_t samples;
     /* Identity of the host VMA when the view was made, to tell a reused
      * address from the mapping we duplicated. */
     uint64_t dev, ino, offset;
@@ -75,6 +79,18 @@ int strategy_mremap_shared(void);
 /* alias.c: view cache. */
 struct view *cache_find(const struct request *rq);
 void cache_insert(struct view *v);
+
+/* shadow.c: copies between a shadow handle and its host range.  The
+ * view is the handle's own; no lock is held. */
+bool shadow_needs_copy_in(unsigned access);
+bool shadow_writes_back(unsigned access); /* at sync and release */
+void shadow_start(struct lowmap_alias *a); /* after create */
+void shadow_copy_out(struct lowmap_alias *a, size_t off, size_t size);
+void shadow_refresh(struct lowmap_alias *a, size_t off, size_t size);
+/* @keep: a sync (the view goes on), not a release. */
+void shadow_write_back(struct lowmap_alias *a, bool keep);
+/* This machine's costs, measured at first call. */
+const struct plat_dirty_costs *shadow_costs(void);
 
 /* Placed blocks (lowmap_mem_alloc), for the PLACED strategy. */
 bool placed_contains(uintptr_t addr, size_t len);

@@ -42,10 +42,14 @@ static void init(void)
         log_error("LOWMAP_VMA_QUERY: this kernel lacks the requested "
                   "backend; using the default");
     plat_atfork(fork_prepare, fork_release, fork_release);
-    dirty_tracking = config.dirty_tracking && plat_have_dirty_tracking();
+    dirty_tracking = (config.dirty == LOWMAP__DIRTY_AUTO ||
+                      config.dirty == LOWMAP__DIRTY_TRACK) &&
+                     plat_have_dirty_tracking();
     log_info("limit %#" PRIxPTR ", strategies %#x, shadow write-back: %s",
              config.limit, config.strategies,
-             dirty_tracking ? "written pages" : "whole range");
+             config.dirty == LOWMAP__DIRTY_OFF ? "whole range"
+             : dirty_tracking ? "written pages, tracked or compared by cost"
+                              : "written pages, compared");
 }
 
 bool lowmap__dirty_tracking(void)
@@ -185,6 +189,9 @@ int lowmap_stats(struct lowmap_stats *out)
     s.bytes_copied_out = counter_get(bytes_out);
     s.high_pointers = counter_get(high_pointers);
     s.failures = counter_get(failures);
+    s.writebacks_tracked = counter_get(writeback_tracked);
+    s.writebacks_compared = counter_get(writeback_compared);
+    s.writebacks_whole = counter_get(writeback_whole);
     lowmap__lock();
     arena_totals(&s.arena_bytes, &s.arena_used);
     lowmap__unlock();
@@ -208,12 +215,15 @@ __attribute__((destructor)) static void print_stats(void)
             " mremap %" PRIu64 " fd_remap %" PRIu64 " shadow %" PRIu64
             " cache_hits %" PRIu64 " live %" PRIu64 " copied_in %" PRIu64
             " copied_out %" PRIu64 " high_pointers %" PRIu64
-            " failures %" PRIu64 " arena %" PRIu64 "/%" PRIu64 "\n",
+            " failures %" PRIu64 " arena %" PRIu64 "/%" PRIu64
+            " writebacks tracked %" PRIu64 " compared %" PRIu64
+            " whole %" PRIu64 "\n",
             s.aliases_created[LOWMAP_STRATEGY_PASSTHROUGH],
             s.aliases_created[LOWMAP_STRATEGY_PLACED],
             s.aliases_created[LOWMAP_STRATEGY_MREMAP],
             s.aliases_created[LOWMAP_STRATEGY_FD_REMAP],
             s.aliases_created[LOWMAP_STRATEGY_SHADOW], s.cache_hits,
             s.aliases_live, s.bytes_copied_in, s.bytes_copied_out,
-            s.high_pointers, s.failures, s.arena_used, s.arena_bytes);
+            s.high_pointers, s.failures, s.arena_used, s.arena_bytes,
+            s.writebacks_tracked, s.writebacks_compared, s.writebacks_whole);
 }

@@ -103,6 +103,24 @@ int lowmap__parse_vma_backend(const char *s, enum plat_vma_backend *out)
     return 0;
 }
 
+int lowmap__parse_dirty(const char *s, enum lowmap__dirty_mode *out)
+{
+    static const char *const names[] = {
+        [LOWMAP__DIRTY_AUTO] = "auto",
+        [LOWMAP__DIRTY_OFF] = "off",
+        [LOWMAP__DIRTY_COMPARE] = "compare",
+        [LOWMAP__DIRTY_TRACK] = "track",
+    };
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = (enum lowmap__dirty_mode)i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
 void lowmap__config_load(struct lowmap__config *cfg)
 {
     const char *s;
@@ -114,10 +132,10 @@ void lowmap__config_load(struct lowmap__config *cfg)
     cfg->vma_backend = PLAT_VMA_AUTO;
     s = getenv("LOWMAP_STATS");
     cfg->stats_at_exit = s && *s && strcmp(s, "0") != 0;
-    s = getenv("LOWMAP_DIRTY");
-    cfg->dirty_tracking = !s || strcmp(s, "off") != 0;
-    if (s && strcmp(s, "off") != 0 && strcmp(s, "auto") != 0)
-        log_error("LOWMAP_DIRTY=%s: expected auto or off; using auto", s);
+    cfg->dirty = LOWMAP__DIRTY_AUTO;
+    if ((s = getenv("LOWMAP_DIRTY")) && lowmap__parse_dirty(s, &cfg->dirty))
+        log_error("LOWMAP_DIRTY=%s: expected auto, off, compare or track; "
+                  "using auto", s);
 
     if ((s = getenv("LOWMAP_LIMIT")) && lowmap__parse_limit(s, &cfg->limit))
         log_error("LOWMAP_LIMIT=%s is not 2G, 4G or a page-aligned hex "

@@ -34,6 +34,9 @@ struct lowmap__counters {
     uint64_t bytes_out;
     uint64_t high_pointers;
     uint64_t failures;
+    uint64_t writeback_tracked;
+    uint64_t writeback_compared;
+    uint64_t writeback_whole;
 };
 extern struct lowmap__counters lowmap__counters;
 

@@ -133,6 +133,20 @@ int plat_dirty_scan(uintptr_t addr, size_t len, bool reset,
                     void (*fn)(void *ctx, uintptr_t start, uintptr_t end),
                     void *ctx);
 
+/*
+ * The costs that decide how a shadow is written back, measured once on
+ * scratch memory: nanoseconds per page to copy, to compare, to scan for
+ * written pages (plus a cost per scan call), and per written page for the
+ * write-protect fault and its re-protection.  The copy and compare costs are always filled in; the
+ * return value is the tracking's (0, or -ENOTSUP where the kernel cannot
+ * track writes), with the tracking costs 0 when it failed.
+ */
+struct plat_dirty_costs {
+    uint64_t copy_ns_page, compare_ns_page, scan_ns_page, scan_ns_call;
+    uint64_t fault_ns;
+};
+int plat_dirty_calibrate(struct plat_dirty_costs *costs);
+
 /* Registered at init: keeps the core's lock sane across fork(). */
 int plat_atfork(void (*prepare)(void), void (*parent)(void),
                 void (*child)(void));

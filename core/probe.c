@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "alias.h"
@@ -94,6 +95,10 @@ int lowmap_probe(struct lowmap_caps *out)
     lowmap__lock();
     c.arena_source = (int)arena_source();
     lowmap__unlock();
+    /* A caller that asks only this much (the GL layer, at each buffer
+     * specification) gets it without the trial mappings below. */
+    if (out->size <= offsetof(struct lowmap_caps, mremap_shared))
+        goto fill;
     c.mremap_shared = try_zero_copy(strategy_mremap);
     c.fd_remap = try_zero_copy(strategy_fd_remap);
     c.shadow = try_shadow();
@@ -105,7 +110,14 @@ int lowmap_probe(struct lowmap_caps *out)
     c.uffd_wp_async = answer(plat_have_uffd_wp_async());
     c.populate = answer(plat_have_populate());
     c.dirty_tracking = answer(lowmap__dirty_tracking());
+    const struct plat_dirty_costs *costs = shadow_costs();
+    c.copy_ns_page = costs->copy_ns_page;
+    c.compare_ns_page = costs->compare_ns_page;
+    c.scan_ns_page = costs->scan_ns_page;
+    c.scan_ns_call = costs->scan_ns_call;
+    c.wp_fault_ns = costs->fault_ns;
 
+fill:;
     size_t n = out->size < sizeof(c) ? out->size : sizeof(c);
     c.size = n;
     memcpy(out, &c, n);

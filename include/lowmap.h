@@ -22,8 +22,9 @@
  *                              fd_remap,shadow (default: all, in that order)
  *   LOWMAP_VMA_QUERY=auto|procmap_query|maps
  *                              how host mappings are inspected (default auto)
- *   LOWMAP_DIRTY=auto|off      track which shadow pages were written
- *                              (default auto: where the kernel can)
+ *   LOWMAP_DIRTY=auto|off|compare|track
+ *                              how a shadow finds the pages written (default
+ *                              auto: tracked or compared, by measured cost)
  *   LOWMAP_DEBUG=error,warn,info,trace   log to stderr, prefixed "lowmap:"
  *   LOWMAP_STATS=1             print lowmap_stats() at exit
  */
@@ -151,6 +152,12 @@ struct lowmap_stats {
     uint64_t arena_bytes;      /**< address space the arena holds */
     uint64_t arena_used;       /**< of which in use */
     uint64_t failures;         /**< creates that found no strategy */
+    /* Appended fields (older callers pass a smaller size): shadow
+     * write-backs (release, sync) by how they found the
+     * written pages (LOWMAP_DIRTY in the README). */
+    uint64_t writebacks_tracked;  /**< kernel-tracked written pages */
+    uint64_t writebacks_compared; /**< pages compared with the host */
+    uint64_t writebacks_whole;    /**< the whole range copied */
 };
 
 /** Tri-state answers in struct lowmap_caps. */
@@ -178,6 +185,13 @@ struct lowmap_caps {
     int uffd_wp_async;      /**< userfaultfd async write-protect */
     int populate;           /**< MADV_POPULATE_READ/WRITE */
     int dirty_tracking;     /**< shadows copy back only written pages */
+    /* Appended fields: this machine's shadow costs, measured once, in ns
+     * (0: unknown). */
+    uint64_t copy_ns_page;    /**< memcpy of one page */
+    uint64_t compare_ns_page; /**< memcmp of one page */
+    uint64_t scan_ns_page;    /**< PAGEMAP_SCAN, per clean page */
+    uint64_t scan_ns_call;    /**< PAGEMAP_SCAN, per call */
+    uint64_t wp_fault_ns;     /**< a write-protect fault, per written page */
 };
 
 typedef struct lowmap_alias lowmap_alias;
@@ -238,6 +252,12 @@ LOWMAP_API void *lowmap_release_range(unsigned flags, size_t *size);
  * LOWMAP_INVALIDATE, or write-only with LOWMAP_FLUSH_EXPLICIT), and low to
  * host on lowmap_alias_flush() and on release.
  *
+ * Without LOWMAP_PERSISTENT, the host range must change only through the
+ * handle while it lives, as the GL guarantees for a mapped buffer: a
+ * shadow may find what was written by comparing with the host.  Where the
+ * host changes it meanwhile, call lowmap_alias_refresh() before the next
+ * low write; with LOWMAP_PERSISTENT the host may change it at any time.
+ *
  * The handle belongs to the caller until lowmap_alias_release().
  */
 LOWMAP_API int lowmap_alias_create(const void *host, size_t size,
@@ -256,9 +276,11 @@ LOWMAP_API int lowmap_alias_flush(lowmap_alias *alias, size_t offset,
                                   size_t size);
 /**
  * Make every low write since create (or the last sync) visible to the
- * host.  A shadow copies back the pages written since then where the kernel
- * tracks writes (lowmap_caps.dirty_tracking), the whole range elsewhere;
- * zero-copy views need nothing.  For persistent maps at the GL's
+ * host.  A shadow copies back the pages written since then, found by the
+ * kernel's tracking (lowmap_caps.dirty_tracking) or, without
+ * LOWMAP_PERSISTENT, by comparing with the host, whichever costs less
+ * here; the whole range where neither applies.  Zero-copy views need
+ * nothing.  For persistent maps at the GL's
  * synchronisation points.
  */
 LOWMAP_API int lowmap_alias_sync(lowmap_alias *alias);
@@ -267,8 +289,9 @@ LOWMAP_API int lowmap_alias_refresh(lowmap_alias *alias, size_t offset,
                                     size_t size);
 /**
  * Drop the handle.  A shadow first copies back what its access requires:
- * for a write map without LOWMAP_FLUSH_EXPLICIT the pages written (the
- * whole range where writes are not tracked), nothing otherwise.  The low range then faults until lowmap reuses it.  lowmap
+ * for a write map without LOWMAP_FLUSH_EXPLICIT the pages written (as for
+ * lowmap_alias_sync()), nothing otherwise.  The low range then faults
+ * until lowmap reuses it.  lowmap
  * keeps a set of live handles: releasing one that is not live returns
  * LOWMAP_EALREADY and touches nothing.
  */

@@ -39,7 +39,10 @@ PIN_AT(struct lowmap_stats, high_pointers, 104);
 PIN_AT(struct lowmap_stats, arena_bytes, 112);
 PIN_AT(struct lowmap_stats, arena_used, 120);
 PIN_AT(struct lowmap_stats, failures, 128);
-_Static_assert(sizeof(struct lowmap_stats) == 136, "lowmap_stats size");
+PIN_AT(struct lowmap_stats, writebacks_tracked, 136);
+PIN_AT(struct lowmap_stats, writebacks_compared, 144);
+PIN_AT(struct lowmap_stats, writebacks_whole, 152);
+_Static_assert(sizeof(struct lowmap_stats) == 160, "lowmap_stats size");
 
 PIN_AT(struct lowmap_caps, size, 0);
 PIN_AT(struct lowmap_caps, limit, 8);
@@ -54,7 +57,12 @@ PIN_AT(struct lowmap_caps, pagemap_scan, 44);
 PIN_AT(struct lowmap_caps, uffd_wp_async, 48);
 PIN_AT(struct lowmap_caps, populate, 52);
 PIN_AT(struct lowmap_caps, dirty_tracking, 56);
-_Static_assert(sizeof(struct lowmap_caps) == 64, "lowmap_caps size");
+PIN_AT(struct lowmap_caps, copy_ns_page, 64);
+PIN_AT(struct lowmap_caps, compare_ns_page, 72);
+PIN_AT(struct lowmap_caps, scan_ns_page, 80);
+PIN_AT(struct lowmap_caps, scan_ns_call, 88);
+PIN_AT(struct lowmap_caps, wp_fault_ns, 96);
+_Static_assert(sizeof(struct lowmap_caps) == 104, "lowmap_caps size");
 #else
 #error "layout pins are written for LP64"
 #endif

@@ -298,9 +298,9 @@ static size_t page_len(int i)
     return (end > D_SIZE ? D_SIZE : end) - page_off(i);
 }
 
-/* Writes one byte in low page 2 while the host changes page 0 itself:
- * release copies back page 2 only, where writes are tracked. */
-static void release_after_one_write(int tracked)
+/* Writes one byte in low page 2: release copies back page 2 only, found
+ * by tracking or by comparing with the host, unless LOWMAP_DIRTY=off. */
+static void release_after_one_write(bool whole)
 {
     unsigned char *base = map_anon(4 * PAGE, MAP_PRIVATE);
     unsigned char *host = base + LEAD;
@@ -311,29 +311,52 @@ static void release_after_one_write(int tracked)
     struct lowmap_stats s0 = stats_now();
 
     low[page_off(2) + 5] = 0;
-    host[10] = 0; /* the host's own write, in a page low never wrote */
     cr_assert(lowmap_alias_release(a) == 0);
-    size_t out = stats_now().bytes_copied_out - s0.bytes_copied_out;
+    struct lowmap_stats s1 = stats_now();
+    size_t out = s1.bytes_copied_out - s0.bytes_copied_out;
     cr_assert(host[page_off(2) + 5] == 0, "the low write was lost");
-    if (tracked) {
-        cr_assert(out == page_len(2), "%zu bytes copied back", out);
-        cr_assert(host[10] == 0, "an unwritten page was copied back");
-    } else {
-        cr_assert(out == D_SIZE, "%zu bytes copied back", out);
-        cr_assert(host[10] != 0);
-    }
+    cr_assert(out == (whole ? D_SIZE : page_len(2)), "%zu bytes copied back",
+              out);
+    cr_assert(whole ? s1.writebacks_whole == s0.writebacks_whole + 1
+                    : s1.writebacks_compared + s1.writebacks_tracked ==
+                          s0.writebacks_compared + s0.writebacks_tracked + 1);
 }
 
 Test(shadow, release_copies_back_written_pages)
 {
-    release_after_one_write(tracking());
+    release_after_one_write(false);
 }
 
-Test(shadow, release_copies_back_everything_without_tracking)
+Test(shadow, release_copies_back_everything_with_dirty_off)
 {
     setenv("LOWMAP_DIRTY", "off", 1);
     cr_assert(!tracking());
-    release_after_one_write(0);
+    release_after_one_write(true);
+}
+
+/* A persistent view is tracked where the kernel can: the host's own write
+ * to a page low never wrote is not copied over. */
+Test(shadow, persistent_release_leaves_the_hosts_writes_alone)
+{
+    unsigned char *base = map_anon(4 * PAGE, MAP_PRIVATE);
+    unsigned char *host = base + LEAD;
+
+    if (!tracking())
+        cr_skip_test("the kernel does not track writes here");
+    fill(host, D_SIZE, 1);
+    lowmap_alias *a = alias_ok(host, D_SIZE, LOWMAP_READ | LOWMAP_WRITE |
+                                                 LOWMAP_PERSISTENT);
+    unsigned char *low = lowmap_alias_ptr(a);
+    struct lowmap_stats s0 = stats_now();
+
+    low[page_off(2) + 5] = 0;
+    host[10] = 0;
+    cr_assert(lowmap_alias_release(a) == 0);
+    struct lowmap_stats s1 = stats_now();
+    cr_assert(s1.bytes_copied_out - s0.bytes_copied_out == page_len(2));
+    cr_assert(s1.writebacks_tracked == s0.writebacks_tracked + 1);
+    cr_assert(host[page_off(2) + 5] == 0, "the low write was lost");
+    cr_assert(host[10] == 0, "an unwritten page was copied back");
 }
 
 /* Sync publishes what was written since the previous sync. */

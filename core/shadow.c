@@ -1,0 +1,305 @@
+/*
+ * Shadow copies: what goes from host to low and back, and how a write-back
+ * finds what the caller wrote.
+ *
+ * Three ways to find the written bytes, all exact to the page and never
+ * touching a byte outside the handle's range:
+ *
+ *  - whole: copy the whole range back (what a translator's own copy path
+ *    does, and all that is left where nothing else applies);
+ *  - compare: compare each page of the range with the host and copy back
+ *    the pages that differ.  Right for views that are not persistent: while
+ *    such a view lives only its holder changes the host range (the GL
+ *    forbids writing a mapped buffer), and the shadow starts equal to the
+ *    host wherever the holder may keep bytes.  Never dearer than a whole
+ *    copy: a page read twice costs about what a page read and written does;
+ *  - tracked: userfaultfd write-protection and PAGEMAP_SCAN (Linux 6.7+):
+ *    a fault per written page, a scan per write-back.
+ *
+ * Which one is cheapest depends on the machine (a write-protect fault costs
+ * about ten times more on some than on others) and on how much of the
+ * range the caller writes.  So the costs are measured once, at first need,
+ * and each view learns how many pages its write-backs found written; after
+ * each write-back it switches to tracking or away from it for the next.
+ * A new view compares: it costs no more than a whole copy, and it learns.
+ *
+ * The view is the handle's alone: nothing here takes the core lock except
+ * the one-time calibration.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "alias.h"
+#include "core.h"
+#include "log.h"
+
+/* ---- costs of this machine ---------------------------------------------- */
+
+static pthread_once_t costs_once = PTHREAD_ONCE_INIT;
+static struct plat_dirty_costs costs;
+static bool can_track;
+
+static void calibrate(void)
+{
+    int err = plat_dirty_calibrate(&costs);
+
+    can_track = lowmap__config()->dirty != LOWMAP__DIRTY_OFF &&
+                lowmap__config()->dirty != LOWMAP__DIRTY_COMPARE &&
+                lowmap__dirty_tracking() && err == 0 && costs.fault_ns;
+    log_info("shadow costs per page: copy %llu ns, compare %llu ns, scan "
+             "%llu ns (+%llu per scan), write-protect fault %llu ns%s",
+             (unsigned long long)costs.copy_ns_page,
+             (unsigned long long)costs.compare_ns_page,
+             (unsigned long long)costs.scan_ns_page,
+             (unsigned long long)costs.scan_ns_call,
+             (unsigned long long)costs.fault_ns,
+             err ? " (tracking unavailable)" : "");
+}
+
+const struct plat_dirty_costs *shadow_costs(void)
+{
+    pthread_once(&costs_once, calibrate);
+    return &costs;
+}
+
+/* ---- choosing a write-back --------------------------------------------- */
+
+static size_t pages_of(const lowmap_alias *a)
+{
+    return a->view->len / plat_page_size();
+}
+
+/* Compare needs the host to change only through the holder. */
+static bool may_compare(const lowmap_alias *a)
+{
+    return !(a->access & LOWMAP_PERSISTENT) &&
+           lowmap__config()->dirty != LOWMAP__DIRTY_OFF;
+}
+
+/*
+ * Whether the next write-back of @a should be tracked.  Costs in ns for w
+ * pages written out of n: tracked call + n*scan + w*fault, compared
+ * n*compare,
+ * (the copies of written pages are common to both).  Without history a
+ * view compares.  A persistent view is always tracked where the kernel
+ * can: a whole copy would put the shadow's stale bytes over what the GL
+ * wrote to pages the client left alone.
+ */
+static bool prefer_tracking(const lowmap_alias *a)
+{
+    const struct plat_dirty_costs *c = shadow_costs();
+    const struct view *v = a->view;
+    double n = (double)pages_of(a), tracked, compared;
+
+    if (!can_track)
+        return false;
+    if (lowmap__config()->dirty == LOWMAP__DIRTY_TRACK || !may_compare(a))
+        return true;
+    if (!v->samples)
+        return false;
+    tracked = (double)c->scan_ns_call + n * (double)c->scan_ns_page +
+              v->written * (double)c->fault_ns;
+    compared = n * (double)c->compare_ns_page;
+    return tracked < compared;
+}
+
+/* Learns from one write-back that found @pages written: a moving average
+ * that follows a change of habit within a few maps. */
+static void learn(struct view *v, size_t pages)
+{
+    v->written = v->samples ? (3 * v->written + (double)pages) / 4
+                            : (double)pages;
+    if (v->samples < UINT32_MAX)
+        v->samples++;
+}
+
+static void set_tracking(lowmap_alias *a, bool track)
+{
+    struct view *v = a->view;
+
+    if (track == v->tracked)
+        return;
+    if (track)
+        v->tracked = plat_dirty_track(v->low, v->len) == 0;
+    else
+        /* Lifted, the pages read as written: harmless, as the registration
+         * is only looked at while tracked. */
+        v->tracked = plat_dirty_protect(v->low, v->len, false) < 0;
+    log_trace("shadow %p: write-back %s (%.1f of %zu pages written)",
+              a->ptr, v->tracked ? "tracked" : "untracked", v->written,
+              pages_of(a));
+}
+
+/* ---- copies ------------------------------------------------------------- */
+
+bool shadow_needs_copy_in(unsigned access)
+{
+    if (access & LOWMAP_INVALIDATE)
+        return false;
+    /* Write-only with explicit flush: unflushed bytes are undefined. */
+    return !(!(access & LOWMAP_READ) && (access & LOWMAP_FLUSH_EXPLICIT));
+}
+
+bool shadow_writes_back(unsigned access)
+{
+    return (access & LOWMAP_WRITE) && !(access & LOWMAP_FLUSH_EXPLICIT);
+}
+
+static void copy_in(lowmap_alias *a, size_t off, size_t size)
+{
+    memcpy((char *)a->ptr + off, (const char *)a->host + off, size);
+    counter_add(bytes_in, size);
+}
+
+void shadow_copy_out(lowmap_alias *a, size_t off, size_t size)
+{
+    memcpy((char *)a->host + off, (const char *)a->ptr + off, size);
+    counter_add(bytes_out, size);
+}
+
+void shadow_start(lowmap_alias *a)
+{
+    if (shadow_needs_copy_in(a->access))
+        copy_in(a, 0, a->size);
+    /* Protect after the copy-in, so that only the caller's writes count. */
+    if (shadow_writes_back(a->access))
+        set_tracking(a, prefer_tracking(a));
+}
+
+static void mark_written(void *ctx, uintptr_t start, uintptr_t end)
+{
+    (void)start;
+    (void)end;
+    *(bool *)ctx = true;
+}
+
+/* Was the page at @page written since it was last protected? */
+static bool page_written(uintptr_t page)
+{
+    bool written = false;
+
+    /* On a failed scan assume written: copying a page back is harmless,
+     * losing a write is not. */
+    if (plat_dirty_scan(page, plat_page_size(), false, mark_written,
+                        &written) < 0)
+        return true;
+    return written;
+}
+
+/*
+ * Host to low for a tracked shadow.  Copying through the protection would
+ * take a fault per page and mark every page written, so the next sync
+ * would copy the host's own bytes back to it.  Instead: lift the
+ * protection, copy, protect again.  Pages wholly inside the range equal
+ * the host afterwards and are clean; a page the range covers only partly
+ * stays written if it was, since its other bytes may hold the caller's
+ * unpublished writes.
+ */
+static void refresh_tracked(lowmap_alias *a, size_t off, size_t size)
+{
+    size_t page = plat_page_size();
+    uintptr_t lo = (uintptr_t)a->ptr + off, hi = lo + size;
+    uintptr_t first = lo & ~(uintptr_t)(page - 1);
+    uintptr_t last = (hi - 1) & ~(uintptr_t)(page - 1);
+    bool keep_first = (lo & (page - 1)) && page_written(first);
+    bool keep_last = (hi & (page - 1)) && last != first && page_written(last);
+    uintptr_t end = last + page;
+
+    if (plat_dirty_protect(first, end - first, false) < 0) {
+        copy_in(a, off, size); /* through the faults: slow, still right */
+        return;
+    }
+    copy_in(a, off, size);
+    if (keep_first)
+        first += page;
+    if (keep_last)
+        end -= page;
+    if (first < end && plat_dirty_protect(first, end - first, true) < 0)
+        a->view->tracked = false; /* can no longer tell: copy all back */
+}
+
+void shadow_refresh(lowmap_alias *a, size_t off, size_t size)
+{
+    if (a->view->tracked)
+        refresh_tracked(a, off, size);
+    else
+        copy_in(a, off, size);
+}
+
+/* A run of low pages, clipped to the handle: [lo, hi) as offsets. */
+struct runs {
+    lowmap_alias *a;
+    size_t pages;
+};
+
+static void clip(const lowmap_alias *a, uintptr_t *start, uintptr_t *end)
+{
+    uintptr_t lo = (uintptr_t)a->ptr, hi = lo + a->size;
+
+    if (*start < lo)
+        *start = lo;
+    if (*end > hi)
+        *end = hi;
+}
+
+/* Copies back the part of a written page run that the handle covers. */
+static void copy_out_run(void *ctx, uintptr_t start, uintptr_t end)
+{
+    struct runs *r = ctx;
+
+    r->pages += (end - start) / plat_page_size();
+    clip(r->a, &start, &end);
+    if (start < end)
+        shadow_copy_out(r->a, start - (uintptr_t)r->a->ptr, end - start);
+}
+
+/* Copies back the pages of the range that differ from the host; returns
+ * how many did. */
+static size_t compare_out(lowmap_alias *a)
+{
+    size_t page = plat_page_size(), pages = 0;
+    uintptr_t lo = (uintptr_t)a->ptr, hi = lo + a->size;
+    uintptr_t at = lo & ~(uintptr_t)(page - 1);
+
+    for (; at < hi; at += page) {
+        uintptr_t start = at, end = at + page;
+        clip(a, &start, &end);
+        size_t off = start - lo;
+        if (memcmp((const char *)a->host + off, (const char *)start,
+                   end - start) != 0) {
+            shadow_copy_out(a, off, end - start);
+            pages++;
+        }
+    }
+    return pages;
+}
+
+/*
+ * Write a shadow back by the method chosen for it, learn from what was
+ * written, and choose for the next write-back when the view goes on
+ * (@keep: a sync, not a release).
+ */
+void shadow_write_back(lowmap_alias *a, bool keep)
+{
+    struct view *v = a->view;
+    struct runs r = {a, 0};
+
+    if (v->tracked &&
+        plat_dirty_scan(v->low, v->len, keep, copy_out_run, &r) == 0) {
+        counter_add(writeback_tracked, 1);
+    } else if (may_compare(a)) {
+        /* A failed scan may have copied some runs already; the compare
+         * finds them equal now. */
+        r.pages = compare_out(a);
+        counter_add(writeback_compared, 1);
+    } else {
+        shadow_copy_out(a, 0, a->size);
+        r.pages = pages_of(a);
+        counter_add(writeback_whole, 1);
+    }
+    learn(v, r.pages);
+    if (keep)
+        set_tracking(a, prefer_tracking(a));
+}
