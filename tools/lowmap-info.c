@@ -138,10 +138,29 @@ int main(void)
     printf("PAGEMAP_SCAN:          %s\n", yes_no(caps.pagemap_scan));
     printf("uffd async WP:         %s\n", yes_no(caps.uffd_wp_async));
     printf("MADV_POPULATE:         %s\n", yes_no(caps.populate));
+    const char *dirty = getenv("LOWMAP_DIRTY");
     printf("shadow write-back:     %s\n",
-           caps.dirty_tracking == LOWMAP_YES
-               ? "written pages only (userfaultfd WP + PAGEMAP_SCAN)"
-               : "whole mapped range");
+           dirty && strcmp(dirty, "off") == 0 ? "whole mapped range"
+           : caps.dirty_tracking == LOWMAP_YES
+               ? "written pages, tracked (userfaultfd WP + PAGEMAP_SCAN) "
+                 "or compared with the host, by cost"
+               : "written pages, compared with the host");
+    printf("costs measured here:   write-protect fault %" PRIu64 " ns; per "
+           "page copy %" PRIu64 " ns, compare %" PRIu64 " ns, scan %" PRIu64
+           " ns (+%" PRIu64 " ns a scan)\n",
+           caps.wp_fault_ns, caps.copy_ns_page, caps.compare_ns_page,
+           caps.scan_ns_page, caps.scan_ns_call);
+    const char *placed = getenv("LOWMAP_PLACED");
+    printf("placed storage (GL):   LOWMAP_PLACED=%s: %s\n",
+           placed ? placed : "auto",
+           !placed || strcmp(placed, "auto") == 0
+               ? "where the host has GL_AMD_pinned_memory: persistent "
+                 "storage; every buffer on a software rasterizer and those "
+                 "whose maps were shadows, in lowmap's own arena "
+                 "(LOWMAP_DEBUG=info names the rule per context)"
+           : strcmp(placed, "all") == 0 ? "every buffer"
+           : strcmp(placed, "off") == 0 ? "none"
+                                        : "persistent storage");
     report_drm();
     /* What the DRM probe taught lowmap about PFNMAP duplication. */
     if (lowmap_probe(&caps) == 0 && caps.mremap_pfnmap != LOWMAP_UNKNOWN)
