@@ -37,6 +37,7 @@ struct respec {
     int64_t name;  /* <= 0: no buffer (bound), nothing of ours to update */
     bool storage;
     bool known;    /* the buffer was in our table */
+    bool shadowed; /* its maps fell to the shadow path */
     void *old;     /* its placed storage, retired once the host accepted */
     size_t old_size;
 };
@@ -57,6 +58,7 @@ static bool respec_begin(struct lm_context *ctx, struct respec *r)
         /* Out of the way of placed.c, which may give the buffer new
          * placed storage; put back if the host refuses the call. */
         r->known = true;
+        r->shadowed = buf->shadowed;
         r->old = buf->placed;
         r->old_size = buf->placed_size;
         buf->placed = NULL;
@@ -91,10 +93,13 @@ static bool host_accepted(struct lm_context *ctx, const struct respec *r,
     return host_param(ctx, r, GL_BUFFER_USAGE) == (GLint64)usage;
 }
 
-static void retire(struct lm_context *ctx, void *old)
+/* Placed storage the buffer no longer has: reusable once the host is
+ * done with it, unless a deleted immutable buffer may still be in use. */
+static void retire(struct lm_context *ctx, void *old, size_t size,
+                   bool reusable)
 {
     if (old)
-        lm_graveyard_add(ctx->group, old);
+        lm_graveyard_add(ctx->group, old, size, reusable);
 }
 
 static void respec_end(struct lm_context *ctx, struct respec *r,
@@ -118,7 +123,7 @@ static void respec_end(struct lm_context *ctx, struct respec *r,
         buf->immutable = r->storage;
     }
     lm_group_unlock(ctx->group);
-    retire(ctx, r->old);
+    retire(ctx, r->old, r->old_size, true);
 }
 
 /* Common to the four entry points: placed storage where wanted, else the
@@ -138,7 +143,7 @@ static void respecify(struct lm_context *ctx, struct respec *r,
                      ? lm_placed_storage(ctx, slot, r->target, (GLuint)r->name,
                                          size, data, flags)
                      : lm_placed_data(ctx, slot, r->target, (GLuint)r->name,
-                                      size, data, usage);
+                                      size, data, usage, r->shadowed);
     if (!placed) {
         if (r->storage && r->target)
             ((storage_fn)lm_host(slot))(r->target, size, data, flags);
@@ -201,10 +206,20 @@ void lm_named_buffer_storage(enum lm_host slot, GLuint buffer,
     respecify(lm_current, &r, slot, size, data, 0, flags);
 }
 
+/* A deleted buffer's placed storage, and whether it had to be moved to
+ * host storage first. */
+struct doomed {
+    GLuint name;
+    void *mem;
+    size_t size;
+    GLsizeiptr len;
+    GLenum usage; /* 0: immutable, cannot be moved */
+};
+
 void lm_delete_buffers(enum lm_host slot, GLsizei n, const GLuint *buffers)
 {
     struct lm_context *ctx = lm_current;
-    void *stack[16], **old = stack;
+    struct doomed stack[16], *old = stack;
     size_t nold = 0;
 
     if (ctx && n > 0 && buffers) {
@@ -220,15 +235,22 @@ void lm_delete_buffers(enum lm_host slot, GLsizei n, const GLuint *buffers)
             /* Without room to remember it, placed storage stays allocated
              * rather than being freed under the host's feet. */
             if (buf->placed && old)
-                old[nold++] = buf->placed;
+                old[nold++] = (struct doomed){buf->name, buf->placed,
+                                              buf->placed_size,
+                                              buf->placed_len,
+                                              buf->placed_usage};
             buf->placed = NULL;
             lm_buffer_forget(ctx->group, buf, true);
         }
         lm_group_unlock(ctx->group);
     }
+    for (size_t i = 0; i < nold; i++)
+        if (old[i].usage)
+            lm_placed_migrate(ctx, old[i].name, old[i].mem, old[i].len,
+                              old[i].usage);
     ((delete_fn)lm_host(slot))(n, buffers);
     for (size_t i = 0; i < nold; i++)
-        retire(ctx, old[i]);
+        retire(ctx, old[i].mem, old[i].size, old[i].usage != 0);
     if (old && old != stack)
         free(old);
 }

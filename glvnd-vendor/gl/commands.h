@@ -17,7 +17,7 @@
 #define LM_COMMAND(n, params, args)                                          \
     static void APIENTRY hook_##n params                                     \
     {                                                                        \
-        lm_before_command();                                                 \
+        lm_before_draw();                                                    \
         ((void(APIENTRY *) params)lm_host(LM_HOST_##n)) args;                \
     }
 
@@ -98,7 +98,12 @@
 #define LM_WRAP_draw_xfb_stream_instanced(n)                                 \
     LM_COMMAND(n, (GLenum m, GLuint x, GLuint s, GLsizei i), (m, x, s, i))
 #define LM_WRAP_begin_xfb(n)                                                 \
-    LM_WRITER(n, (GLenum m), (m))
+    static void APIENTRY hook_##n(GLenum m)                                  \
+    {                                                                        \
+        atomic_store_explicit(&lm_draws_write, true, memory_order_relaxed);  \
+        lm_before_writer();                                                  \
+        ((void(APIENTRY *)(GLenum))lm_host(LM_HOST_##n))(m);                 \
+    }
 #define LM_WRAP_array_element(n)                                             \
     LM_COMMAND(n, (GLint i), (i))
 

@@ -14,7 +14,7 @@
 
 struct lm_config lm_config = {
     .strict = false,
-    .placed = LM_PLACED_PERSISTENT,
+    .placed = LM_PLACED_AUTO,
     .log_mask = LM_LOG_ERROR,
 };
 
@@ -61,14 +61,17 @@ static void config_load_once(void)
             lm_config.placed = LM_PLACED_ALL;
         else if (strcmp(s, "persistent") == 0)
             lm_config.placed = LM_PLACED_PERSISTENT;
+        else if (strcmp(s, "auto") == 0)
+            lm_config.placed = LM_PLACED_AUTO;
         else
-            lm_log(LM_LOG_WARN, "gl: LOWMAP_PLACED=%s unknown, using "
-                                "persistent", s);
+            lm_log(LM_LOG_WARN, "gl: LOWMAP_PLACED=%s unknown (auto, "
+                                "persistent, all, off); using auto", s);
     }
     lm_log(LM_LOG_INFO, "gl: strict=%d placed=%s", lm_config.strict,
-           lm_config.placed == LM_PLACED_OFF   ? "off"
-           : lm_config.placed == LM_PLACED_ALL ? "all"
-                                               : "persistent");
+           lm_config.placed == LM_PLACED_OFF          ? "off"
+           : lm_config.placed == LM_PLACED_ALL        ? "all"
+           : lm_config.placed == LM_PLACED_PERSISTENT ? "persistent"
+                                                      : "auto");
 }
 
 void lm_config_load(void)

@@ -106,7 +106,14 @@ typedef void(APIENTRY *lm_get_named_buffer_parameteri64v_fn)(GLuint, GLenum,
 
 /* ---- configuration and logging (config.c) ---------------------------- */
 
-enum lm_placed_mode { LM_PLACED_OFF, LM_PLACED_PERSISTENT, LM_PLACED_ALL };
+/* LOWMAP_PLACED: which buffers get placed storage where the host can. */
+enum lm_placed_mode {
+    LM_PLACED_AUTO,       /* persistent ones, every one on a software
+                           * rasterizer, and those whose maps were shadows */
+    LM_PLACED_OFF,
+    LM_PLACED_PERSISTENT, /* immutable storage with GL_MAP_PERSISTENT_BIT */
+    LM_PLACED_ALL,
+};
 
 struct lm_config {
     bool strict;                 /* LOWMAP_STRICT=1 */
@@ -155,6 +162,10 @@ struct lm_buffer {
      * whose writes were published at unmap; see map.c for when one may be
      * reused). */
     struct lm_view kept;
+    /* A kept shadow equal to the buffer over its whole range as of
+     * lm_gl_writes == kept_writes (map.c). */
+    bool kept_in_sync;
+    unsigned kept_writes;
 
     /* The live map is a persistent shadow, linked in group->persistent. */
     bool persistent_linked;
@@ -168,6 +179,11 @@ struct lm_buffer {
     /* Placed storage (placed.c): the buffer's storage is ours, low. */
     void *placed;
     size_t placed_size;
+    GLsizeiptr placed_len; /* what the app asked for */
+    GLenum placed_usage;   /* glBufferData's usage; 0 for immutable */
+    /* A map of this buffer fell to the shadow path: with LOWMAP_PLACED=auto
+     * its next storage is placed. */
+    bool shadowed;
 
     /* GL_BUFFER_CLIENT_POINTER_SIZE_MESA after a failed client map. */
     GLint64 client_size_needed;
@@ -180,11 +196,14 @@ struct lm_texmap {
     struct lm_view map;
 };
 
-/* Storage the host may still read: freed once the fence has signalled. */
+/* Storage the host may still read: reused or freed once the fence has
+ * signalled.  Also the pool of such blocks ready for reuse. */
 struct lm_graveyard {
     struct lm_graveyard *next;
     void *mem;
-    GLsync fence; /* NULL: freed at the next glFinish-free point */
+    size_t size;   /* page multiple */
+    bool reusable; /* nothing may reach it once the fence signalled */
+    GLsync fence;  /* NULL: freed at the next glFinish-free point */
 };
 
 struct lm_group {
@@ -193,6 +212,10 @@ struct lm_group {
     struct lm_buffer *last; /* last found: apps map one buffer at a time */
     struct lm_texmap *texmaps;
     struct lm_graveyard *graveyard;
+    /* Placed blocks the host is done with, for the next placed storage of
+     * the same size: orphaning a buffer every frame costs no mmap. */
+    struct lm_graveyard *pool;
+    unsigned pool_count;
     /* Buffers whose live map is a persistent shadow (persist.c). */
     struct lm_buffer *persistent;
     _Atomic unsigned npersistent;
@@ -209,6 +232,7 @@ struct lm_context_info {
     bool pinned_memory;  /* host has GL_AMD_pinned_memory */
     bool map_texture;    /* host has GL_INTEL_map_texture */
     bool has_sync;       /* fences usable */
+    bool software;       /* a software rasterizer: buffers live in RAM */
 };
 
 struct lm_context {
@@ -284,18 +308,51 @@ static inline void lm_before_command(void)
         lm_persist_publish(false);
 }
 
-/* Bumped by commands that write buffer storage while persistent shadows
- * are live (see persist.c on write-only maps). */
+/*
+ * Bumped by every command that may write buffer storage: a shadow is still
+ * equal to its buffer while the count is what it was when the two were
+ * last made equal (map.c on kept shadows, persist.c on write-only maps).
+ * Draws count once the app has bound storage buffers or images, or begun
+ * transform feedback: from then on any draw may write a buffer.
+ */
 extern _Atomic unsigned lm_gl_writes;
+extern _Atomic bool lm_draws_write;
+
+static inline unsigned lm_gl_writes_now(void)
+{
+    return atomic_load_explicit(&lm_gl_writes, memory_order_relaxed);
+}
 
 static inline void lm_before_writer(void)
 {
+    atomic_fetch_add_explicit(&lm_gl_writes, 1, memory_order_relaxed);
     if (__builtin_expect(atomic_load_explicit(&lm_persistent_live,
-                                              memory_order_relaxed) != 0, 0)) {
-        atomic_fetch_add_explicit(&lm_gl_writes, 1, memory_order_relaxed);
+                                              memory_order_relaxed) != 0, 0))
         lm_persist_publish(false);
-    }
 }
+
+/* Commands that write buffers only through shaders: draws. */
+static inline void lm_before_draw(void)
+{
+    if (__builtin_expect(atomic_load_explicit(&lm_draws_write,
+                                              memory_order_relaxed), 0))
+        atomic_fetch_add_explicit(&lm_gl_writes, 1, memory_order_relaxed);
+    lm_before_command();
+}
+
+/* Bindings that let shaders write (binds.c): turn lm_draws_write on. */
+void lm_bind_buffer_base(enum lm_host slot, GLenum target, GLuint index,
+                         GLuint buffer);
+void lm_bind_buffer_range(enum lm_host slot, GLenum target, GLuint index,
+                          GLuint buffer, GLintptr offset, GLsizeiptr size);
+void lm_bind_buffers(enum lm_host slot, GLenum target, GLuint first,
+                     GLsizei count, const GLuint *buffers,
+                     const GLintptr *offsets, const GLsizeiptr *sizes);
+void lm_bind_image_texture(enum lm_host slot, GLuint unit, GLuint texture,
+                           GLint level, GLboolean layered, GLint layer,
+                           GLenum access, GLenum format);
+void lm_bind_image_textures(enum lm_host slot, GLuint first, GLsizei count,
+                            const GLuint *textures);
 
 /* ---- placed storage (placed.c) --------------------------------------- */
 
@@ -303,11 +360,20 @@ static inline void lm_before_writer(void)
  * storage; returns true when the host call was made here. */
 bool lm_placed_data(struct lm_context *ctx, enum lm_host slot, GLenum target,
                     GLuint name, GLsizeiptr size, const void *data,
-                    GLenum usage);
+                    GLenum usage, bool shadowed);
+/* Which buffers get placed storage in a context like @info, in words. */
+const char *lm_placed_rule(const struct lm_context_info *info);
 bool lm_placed_storage(struct lm_context *ctx, enum lm_host slot,
                        GLenum target, GLuint name, GLsizeiptr size,
                        const void *data, GLbitfield flags);
-void lm_graveyard_add(struct lm_group *group, void *mem);
+/* Before the host deletes a buffer that has mutable placed storage: give
+ * it host storage holding the same bytes, so that whatever still refers
+ * to the buffer (a VAO, a texture buffer, another context) keeps reading
+ * its contents after our memory is gone.  No group lock held. */
+void lm_placed_migrate(struct lm_context *ctx, GLuint name, void *mem,
+                       GLsizeiptr len, GLenum usage);
+void lm_graveyard_add(struct lm_group *group, void *mem, size_t size,
+                      bool reusable);
 /* Free what the host is done with; @all at group destruction. */
 void lm_graveyard_sweep(struct lm_group *group, bool all);
 

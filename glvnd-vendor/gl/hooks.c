@@ -70,6 +70,29 @@
 #define LM_WRAP_delete_buffers(n)                                            \
     static void APIENTRY hook_##n(GLsizei c, const GLuint *b)                \
     { lm_delete_buffers(LM_HOST_##n, c, b); }
+#define LM_WRAP_bind_buffer_base(n)                                          \
+    static void APIENTRY hook_##n(GLenum t, GLuint i, GLuint b)              \
+    { lm_bind_buffer_base(LM_HOST_##n, t, i, b); }
+#define LM_WRAP_bind_buffer_range(n)                                         \
+    static void APIENTRY hook_##n(GLenum t, GLuint i, GLuint b, GLintptr o,  \
+                                  GLsizeiptr s)                              \
+    { lm_bind_buffer_range(LM_HOST_##n, t, i, b, o, s); }
+#define LM_WRAP_bind_buffers_base(n)                                         \
+    static void APIENTRY hook_##n(GLenum t, GLuint f, GLsizei c,             \
+                                  const GLuint *b)                           \
+    { lm_bind_buffers(LM_HOST_##n, t, f, c, b, NULL, NULL); }
+#define LM_WRAP_bind_buffers_range(n)                                        \
+    static void APIENTRY hook_##n(GLenum t, GLuint f, GLsizei c,             \
+                                  const GLuint *b, const GLintptr *o,        \
+                                  const GLsizeiptr *s)                       \
+    { lm_bind_buffers(LM_HOST_##n, t, f, c, b, o, s); }
+#define LM_WRAP_bind_image_texture(n)                                        \
+    static void APIENTRY hook_##n(GLuint u, GLuint t, GLint l, GLboolean y,  \
+                                  GLint a, GLenum c, GLenum f)               \
+    { lm_bind_image_texture(LM_HOST_##n, u, t, l, y, a, c, f); }
+#define LM_WRAP_bind_image_textures(n)                                       \
+    static void APIENTRY hook_##n(GLuint f, GLsizei c, const GLuint *t)      \
+    { lm_bind_image_textures(LM_HOST_##n, f, c, t); }
 #define LM_WRAP_map_texture(n)                                               \
     static void *APIENTRY hook_##n(GLuint t, GLint l, GLbitfield a,          \
                                    GLint *s, GLenum *y)                      \

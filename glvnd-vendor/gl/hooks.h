@@ -50,6 +50,13 @@
     HOOK(glNamedBufferStorageEXT, named_buffer_storage)                      \
     HOOK(glDeleteBuffers, delete_buffers)                                    \
     HOOK(glDeleteBuffersARB, delete_buffers)                                 \
+    HOOK(glBindBufferBase, bind_buffer_base)                                 \
+    HOOK(glBindBufferRange, bind_buffer_range)                               \
+    HOOK(glBindBuffersBase, bind_buffers_base)                               \
+    HOOK(glBindBuffersRange, bind_buffers_range)                             \
+    HOOK(glBindImageTexture, bind_image_texture)                             \
+    HOOK(glBindImageTextureEXT, bind_image_texture)                          \
+    HOOK(glBindImageTextures, bind_image_textures)                           \
     HOOK(glMapTexture2DINTEL, map_texture)                                   \
     HOOK(glUnmapTexture2DINTEL, unmap_texture)                               \
     HOOK(glGetString, get_string)                                            \

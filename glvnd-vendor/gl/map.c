@@ -105,6 +105,7 @@ void lm_buffer_drop_kept(struct lm_buffer *buf)
     /* A kept shadow published its writes at unmap; what its low pages hold
      * now is stale, and its host range may already be someone else's. */
     lm_view_release(&buf->kept, !is_shadow(&buf->kept));
+    buf->kept_in_sync = false;
 }
 
 void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive)
@@ -114,15 +115,29 @@ void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive)
     lm_persist_unlink(buf);
     if (buf->map.alias && !buf->map_kept)
         lm_view_release(&buf->map, host_alive);
-    else if (buf->map_kept && host_alive && is_shadow(&buf->map) &&
-             syncs_writes(buf->map.access))
-        /* Kept for the next map: publish now what release would copy. */
-        lowmap_alias_sync(buf->map.alias);
+    else if (buf->map_kept && host_alive && is_shadow(&buf->map)) {
+        /* Kept for the next map: publish now what release would copy.
+         * The shadow then equals the buffer if it did at map time and
+         * no write was left unflushed. */
+        if (syncs_writes(buf->map.access))
+            lowmap_alias_sync(buf->map.alias);
+        buf->kept_in_sync = buf->kept_in_sync &&
+                            !(buf->map.access & LOWMAP_FLUSH_EXPLICIT);
+        buf->kept_writes = lm_gl_writes_now();
+    }
     memset(&buf->map, 0, sizeof(buf->map));
     buf->mapped = false;
     buf->map_kept = false;
     buf->map_access = 0;
     buf->map_offset = 0;
+}
+
+/* Whether a new shadow made with @acc starts as a copy of the buffer (the
+ * core's rule for copying in). */
+static bool starts_in_sync(unsigned acc)
+{
+    return !(acc & LOWMAP_INVALIDATE) &&
+           !((acc & LOWMAP_FLUSH_EXPLICIT) && !(acc & LOWMAP_READ));
 }
 
 /*
@@ -132,11 +147,16 @@ void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive)
  * buffer's own bytes) and the same read/write/explicit-flush shape (the
  * core decides what a sync copies from the access given at create time).
  * Persistent and client-range maps always get views of their own.
+ *
+ * A shadow that equalled the buffer at the last unmap still does when no
+ * command that may write buffers ran since (lm_gl_writes): then the map
+ * copies nothing in.
  */
-static bool reuse_shadow(struct lm_view *kept, const char *host, size_t len,
+static bool reuse_shadow(struct lm_buffer *buf, const char *host, size_t len,
                          unsigned acc)
 {
     const unsigned shape = LOWMAP_READ | LOWMAP_WRITE | LOWMAP_FLUSH_EXPLICIT;
+    struct lm_view *kept = &buf->kept;
 
     if (host != kept->host || len != kept->size ||
         (acc & (LOWMAP_PERSISTENT | LOWMAP_CLIENT_RANGE)) ||
@@ -144,13 +164,18 @@ static bool reuse_shadow(struct lm_view *kept, const char *host, size_t len,
         return false;
     /* The same rule as a new shadow's copy-in: the app may read the
      * range, or bytes it leaves alone on a page it writes go back. */
-    bool write_only_explicit = (acc & LOWMAP_FLUSH_EXPLICIT) &&
-                               !(acc & LOWMAP_READ);
-    if ((acc & LOWMAP_INVALIDATE) || write_only_explicit)
+    if (!starts_in_sync(acc)) {
+        buf->kept_in_sync = false;
+        return true;
+    }
+    if (buf->kept_in_sync && buf->kept_writes == lm_gl_writes_now())
         return true;
     /* A refresh leaves the pages clean: unmap copies back only what the
      * app writes from now on. */
-    return lowmap_alias_refresh(kept->alias, 0, len) == 0;
+    if (lowmap_alias_refresh(kept->alias, 0, len) != 0)
+        return false;
+    buf->kept_in_sync = true;
+    return true;
 }
 
 /* Arena full: give back the low memory that kept views of unmapped buffers
@@ -220,7 +245,7 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
         lm_buffer_drop_kept(buf);
 
     struct lm_view *kept = &buf->kept;
-    if (kept->alias && is_shadow(kept) && reuse_shadow(kept, host, len, acc)) {
+    if (kept->alias && is_shadow(kept) && reuse_shadow(buf, host, len, acc)) {
         buf->map = *kept;
         buf->map.access = acc;
         buf->map_kept = true;
@@ -255,10 +280,14 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
          * back once it unmaps (the spec's promise).  Persistent shadows
          * are rarely unmapped, and are synchronised while mapped. */
         bool shadow = lowmap_alias_strategy(alias) == LOWMAP_STRATEGY_SHADOW;
+        /* LOWMAP_PLACED=auto places this buffer's next storage. */
+        if (shadow && !(acc & LOWMAP_PERSISTENT))
+            buf->shadowed = true;
         if (!(acc & LOWMAP_CLIENT_RANGE) &&
             !(shadow && (acc & LOWMAP_PERSISTENT))) {
             buf->kept = buf->map;
             buf->map_kept = true;
+            buf->kept_in_sync = starts_in_sync(acc);
         }
         if (shadow && (acc & LOWMAP_PERSISTENT))
             lm_persist_link(buf);

@@ -17,17 +17,30 @@
  * 0 (that binding cannot be queried to restore it; apps using
  * AMD_pinned_memory themselves bind before each use).
  *
+ * Which buffers (LOWMAP_PLACED): by default (auto) immutable storage with
+ * GL_MAP_PERSISTENT_BIT, every buffer on a software rasterizer (its
+ * buffers live in system memory anyway, and their maps are otherwise
+ * shadows), and elsewhere a buffer whose maps fell to the shadow path, at
+ * its next specification.  GPU drivers' own buffers stay in their memory:
+ * their maps are zero-copy views already (fd re-mmap).
+ *
  * Freeing: after re-specification or deletion the host may still read the
  * old storage from commands in flight (llvmpipe executes lazily), so the
  * memory waits in the share group's graveyard until a fence issued after
- * the change has signalled, or until the share group is destroyed.  A
- * deleted buffer that stays attached to a VAO or bound in another context
- * keeps being usable in GL; placed storage does not follow it there past
- * the fence, which is why LOWMAP_PLACED defaults to persistent buffers
- * (immutable, mapped long-term, rarely deleted while in use).
+ * the change has signalled, or until the share group is destroyed; then
+ * it goes to the group's pool, where the next placed storage of the same
+ * size takes it (orphaning every frame costs no mmap and no page faults).
+ * A deleted buffer may live on in GL (attached to a VAO or a texture
+ * buffer, bound in another context): before the host deletes a buffer
+ * with mutable placed storage, the buffer gets host storage holding the
+ * same bytes, so whatever still refers to it reads its contents, never our
+ * freed memory.  Immutable storage cannot be given new storage; a deleted
+ * immutable placed buffer's memory is freed (not reused) after the fence,
+ * so GL use past its deletion is the one case left to the app.
  *
  * SPDX-License-Identifier: MIT
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,24 +55,109 @@ static const GLbitfield storage_bits =
     GL_DYNAMIC_STORAGE_BIT | GL_MAP_READ_BIT | GL_MAP_WRITE_BIT |
     GL_MAP_PERSISTENT_BIT | GL_MAP_COHERENT_BIT | GL_CLIENT_STORAGE_BIT;
 
-static bool wanted(struct lm_context *ctx, bool persistent)
+/* The pool keeps at most this many blocks of at most this size. */
+#define POOL_BLOCKS 32
+#define POOL_BLOCK_MAX ((size_t)16 << 20)
+
+const char *lm_placed_rule(const struct lm_context_info *info)
 {
-    if (lm_config.placed == LM_PLACED_OFF)
-        return false;
-    if (lm_config.placed == LM_PLACED_PERSISTENT && !persistent)
-        return false;
-    return lm_context_info(ctx)->pinned_memory;
+    if (!info->pinned_memory || lm_config.placed == LM_PLACED_OFF)
+        return "no buffer";
+    switch (lm_config.placed) {
+    case LM_PLACED_ALL: return "every buffer";
+    case LM_PLACED_PERSISTENT: return "persistent storage";
+    default:
+        return info->software ? "every buffer (software rasterizer) in "
+                                "lowmap's own arena, persistent storage "
+                                "in a translator's"
+                              : "persistent storage, and buffers whose maps "
+                                "were shadows in lowmap's own arena";
+    }
 }
 
-/* Low, zeroed, page-rounded memory holding @data. */
-static void *alloc_low(GLsizeiptr size, const void *data, size_t *out_size)
+/* Whether the arena is lowmap's own.  Low memory a translator supplies
+ * (callbacks, donated ranges) is its to share out: there lowmap=auto
+ * places only persistent storage and pools nothing. */
+static bool arena_is_ours(void)
+{
+    struct lowmap_caps caps = {
+        .size = offsetof(struct lowmap_caps, arena_source) + sizeof(int)};
+
+    return lowmap_probe(&caps) == 0 && caps.arena_source == 0;
+}
+
+static bool wanted(struct lm_context *ctx, bool persistent, bool shadowed)
+{
+    const struct lm_context_info *info = lm_context_info(ctx);
+
+    if (!info->pinned_memory)
+        return false;
+    switch (lm_config.placed) {
+    case LM_PLACED_OFF: return false;
+    case LM_PLACED_ALL: return true;
+    case LM_PLACED_PERSISTENT: return persistent;
+    default:
+        return persistent ||
+               ((info->software || shadowed) && arena_is_ours());
+    }
+}
+
+/* A pooled block of @bytes, or NULL. */
+static void *pool_take(struct lm_group *group, size_t bytes)
+{
+    struct lm_graveyard **at, *g;
+    void *mem = NULL;
+
+    lm_group_lock(group);
+    for (at = &group->pool; (g = *at) != NULL; at = &g->next) {
+        if (g->size == bytes) {
+            *at = g->next;
+            group->pool_count--;
+            mem = g->mem;
+            free(g);
+            break;
+        }
+    }
+    lm_group_unlock(group);
+    return mem;
+}
+
+/* A block the host is done with: into the pool if it may be reused and
+ * there is room, else freed. */
+static void pool_put(struct lm_group *group, void *mem, size_t size,
+                     bool reusable)
+{
+    struct lm_graveyard *g = NULL;
+
+    if (reusable && size <= POOL_BLOCK_MAX && arena_is_ours() &&
+        (g = calloc(1, sizeof(*g))) != NULL) {
+        g->mem = mem;
+        g->size = size;
+        lm_group_lock(group);
+        if (group->pool_count < POOL_BLOCKS) {
+            g->next = group->pool;
+            group->pool = g;
+            group->pool_count++;
+            g = NULL;
+            mem = NULL;
+        }
+        lm_group_unlock(group);
+    }
+    free(g);
+    if (mem)
+        lowmap_mem_free(mem);
+}
+
+/* Low, page-rounded memory holding @data (zeroed when fresh). */
+static void *alloc_low(struct lm_group *group, GLsizeiptr size,
+                       const void *data, size_t *out_size)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t bytes = ((size_t)size + page - 1) & ~(page - 1);
-    void *mem = NULL;
-    int err = lowmap_mem_alloc(bytes, &mem);
+    void *mem = pool_take(group, bytes);
+    int err;
 
-    if (err) {
+    if (!mem && (err = lowmap_mem_alloc(bytes, &mem))) {
         lm_log(LM_LOG_INFO, "gl: no placed storage of %zu bytes: %s", bytes,
                lowmap_strerror(err));
         return NULL;
@@ -115,17 +213,25 @@ static bool place(struct lm_context *ctx, enum lm_host slot, GLuint name,
                   GLenum usage, GLbitfield flags)
 {
     size_t bytes = 0;
-    void *mem = alloc_low(size, data, &bytes);
-    if (!mem)
-        return false;
+    void *mem;
+
     /* Named entry points have no target form of their own: use the core
-     * target-based one, which pinned-memory hosts (desktop GL) have. */
+     * target-based one, which pinned-memory hosts (desktop GL) have.
+     * Binding would create a buffer where the named call must fail (a
+     * name never bound, or not a buffer): leave those to the host. */
     if (slot == LM_HOST_glNamedBufferData ||
-        slot == LM_HOST_glNamedBufferDataEXT)
-        slot = LM_HOST_glBufferData;
-    else if (slot == LM_HOST_glNamedBufferStorage ||
-             slot == LM_HOST_glNamedBufferStorageEXT)
-        slot = LM_HOST_glBufferStorage;
+        slot == LM_HOST_glNamedBufferDataEXT ||
+        slot == LM_HOST_glNamedBufferStorage ||
+        slot == LM_HOST_glNamedBufferStorageEXT) {
+        lm_is_buffer_fn is_buffer = LM_HOST_CALL(lm_is_buffer_fn, glIsBuffer);
+        if (!is_buffer || !is_buffer(name))
+            return false;
+        storage = slot == LM_HOST_glNamedBufferStorage ||
+                  slot == LM_HOST_glNamedBufferStorageEXT;
+        slot = storage ? LM_HOST_glBufferStorage : LM_HOST_glBufferData;
+    }
+    if (!(mem = alloc_low(ctx->group, size, data, &bytes)))
+        return false;
     if (!lm_host(slot) || !pin(name, size, storage, slot, mem, usage, flags)) {
         lm_log(LM_LOG_INFO, "gl: host refused placed storage for buffer %u",
                name);
@@ -138,6 +244,8 @@ static bool place(struct lm_context *ctx, enum lm_host slot, GLuint name,
     if (buf) {
         buf->placed = mem;
         buf->placed_size = bytes;
+        buf->placed_len = size;
+        buf->placed_usage = storage ? 0 : usage;
     }
     lm_group_unlock(ctx->group);
     if (!buf) {
@@ -152,10 +260,10 @@ static bool place(struct lm_context *ctx, enum lm_host slot, GLuint name,
 
 bool lm_placed_data(struct lm_context *ctx, enum lm_host slot, GLenum target,
                     GLuint name, GLsizeiptr size, const void *data,
-                    GLenum usage)
+                    GLenum usage, bool shadowed)
 {
     (void)target;
-    if (size <= 0 || !wanted(ctx, false))
+    if (size <= 0 || !wanted(ctx, false, shadowed))
         return false;
     return place(ctx, slot, name, size, data, false, usage, 0);
 }
@@ -165,7 +273,7 @@ bool lm_placed_storage(struct lm_context *ctx, enum lm_host slot,
                        const void *data, GLbitfield flags)
 {
     (void)target;
-    if (size <= 0 || !wanted(ctx, flags & GL_MAP_PERSISTENT_BIT))
+    if (size <= 0 || !wanted(ctx, flags & GL_MAP_PERSISTENT_BIT, false))
         return false;
     /* Leave invalid flag sets to the host's own error. */
     if ((flags & ~storage_bits) ||
@@ -176,7 +284,8 @@ bool lm_placed_storage(struct lm_context *ctx, enum lm_host slot,
     return place(ctx, slot, name, size, data, true, 0, flags);
 }
 
-void lm_graveyard_add(struct lm_group *group, void *mem)
+void lm_graveyard_add(struct lm_group *group, void *mem, size_t size,
+                      bool reusable)
 {
     struct lm_context *ctx = lm_current;
     struct lm_graveyard *g = NULL;
@@ -195,10 +304,12 @@ void lm_graveyard_add(struct lm_group *group, void *mem)
         lm_finish_fn finish = LM_HOST_CALL(lm_finish_fn, glFinish);
         if (ctx && finish)
             finish();
-        lowmap_mem_free(mem);
+        pool_put(group, mem, size, reusable);
         return;
     }
     g->mem = mem;
+    g->size = size;
+    g->reusable = reusable;
     lm_group_lock(group);
     g->next = group->graveyard;
     group->graveyard = g;
@@ -211,13 +322,17 @@ void lm_graveyard_sweep(struct lm_group *group, bool all)
 
     if (all) {
         /* The share group is gone, and with it every host use. */
-        for (list = group->graveyard; list;) {
-            struct lm_graveyard *next = list->next;
-            lowmap_mem_free(list->mem);
-            free(list);
-            list = next;
+        struct lm_graveyard *lists[] = {group->graveyard, group->pool};
+        for (int i = 0; i < 2; i++) {
+            for (list = lists[i]; list;) {
+                struct lm_graveyard *next = list->next;
+                lowmap_mem_free(list->mem);
+                free(list);
+                list = next;
+            }
         }
-        group->graveyard = NULL;
+        group->graveyard = group->pool = NULL;
+        group->pool_count = 0;
         return;
     }
 
@@ -236,7 +351,7 @@ void lm_graveyard_sweep(struct lm_group *group, bool all)
         if (r == GL_ALREADY_SIGNALED || r == GL_CONDITION_SATISFIED) {
             if (list->fence && del)
                 del(list->fence);
-            lowmap_mem_free(list->mem);
+            pool_put(group, list->mem, list->size, list->reusable);
             free(list);
         } else {
             list->next = keep;
@@ -253,4 +368,41 @@ void lm_graveyard_sweep(struct lm_group *group, bool all)
     tail->next = group->graveyard;
     group->graveyard = keep;
     lm_group_unlock(group);
+}
+
+void lm_placed_migrate(struct lm_context *ctx, GLuint name, void *mem,
+                       GLsizeiptr len, GLenum usage)
+{
+    lm_bind_buffer_fn bind = LM_HOST_CALL(lm_bind_buffer_fn, glBindBuffer);
+    lm_get_error_fn get_error = LM_HOST_CALL(lm_get_error_fn, glGetError);
+    lm_get_integerv_fn get_integerv =
+        LM_HOST_CALL(lm_get_integerv_fn, glGetIntegerv);
+    lm_finish_fn finish = LM_HOST_CALL(lm_finish_fn, glFinish);
+    GLint bound = 0;
+
+    if (!bind || !get_error || !get_integerv || !lm_host(LM_HOST_glBufferData))
+        return;
+    /* As in pin(): the app's pending error first, ours discarded. */
+    GLenum pending = get_error();
+    if (pending != GL_NO_ERROR)
+        lm_set_error(ctx, pending);
+    /* The GL may still be writing the storage (transform feedback, shader
+     * stores, copies in flight): the copy must see the end result. */
+    if (finish)
+        finish();
+    get_integerv(GL_ARRAY_BUFFER_BINDING, &bound);
+    bind(GL_ARRAY_BUFFER, name);
+    /* Another usage hint than the buffer's: with the same size and usage
+     * Mesa copies into the existing storage, which is ours.  Nobody can
+     * ask a deleted buffer for its usage. */
+    ((data_fn)lm_host(LM_HOST_glBufferData))(
+        GL_ARRAY_BUFFER, len, mem,
+        usage == GL_STREAM_DRAW ? GL_STATIC_DRAW : GL_STREAM_DRAW);
+    bind(GL_ARRAY_BUFFER, (GLuint)bound);
+    GLenum err = get_error();
+    for (int i = 0; i < 8 && get_error() != GL_NO_ERROR; i++)
+        ;
+    lm_log(err ? LM_LOG_WARN : LM_LOG_TRACE,
+           "gl: buffer %u moved to host storage before its deletion (%zd "
+           "bytes): GL error %#x", name, (ssize_t)len, err);
 }

@@ -291,16 +291,22 @@ const struct lm_context_info *lm_context_info(struct lm_context *ctx)
     info->has_sync = info->has_sync && lm_host(LM_HOST_glFenceSync) &&
                      lm_host(LM_HOST_glClientWaitSync) &&
                      lm_host(LM_HOST_glDeleteSync);
+    /* Software rasterizers keep buffers in system memory anyway, so
+     * placing them costs the GL nothing (LOWMAP_PLACED=auto). */
+    const char *renderer = (const char *)get_string(GL_RENDERER);
+    info->software = renderer && (strstr(renderer, "llvmpipe") ||
+                                  strstr(renderer, "softpipe") ||
+                                  strstr(renderer, "SWR"));
     /* Pinned memory needs target-based storage calls to place with. */
     info->pinned_memory = info->pinned_memory && !info->gles &&
                           lm_host(LM_HOST_glBindBuffer);
     info->known = true;
     lm_log(LM_LOG_INFO,
            "gl: context %p: %s %d.%d client_pointer=%d pinned=%d "
-           "map_texture=%d sync=%d",
+           "map_texture=%d sync=%d placed storage for %s",
            ctx->key, info->gles ? "GLES" : "GL", info->major, info->minor,
            info->client_pointer, info->pinned_memory, info->map_texture,
-           info->has_sync);
+           info->has_sync, lm_placed_rule(info));
     return info;
 }
 

@@ -163,3 +163,18 @@ struct lowmap_stats gt_stats(void)
     lowmap_stats(&st);
     return st;
 }
+
+void gt_framebuffer(void)
+{
+    GLuint fbo, rb;
+
+    glGenRenderbuffers(1, &rb);
+    glBindRenderbuffer(GL_RENDERBUFFER, rb);
+    glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, 4, 4);
+    glGenFramebuffers(1, &fbo);
+    glBindFramebuffer(GL_FRAMEBUFFER, fbo);
+    glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0,
+                              GL_RENDERBUFFER, rb);
+    cr_assert_eq(glCheckFramebufferStatus(GL_FRAMEBUFFER),
+                 GL_FRAMEBUFFER_COMPLETE);
+}

@@ -76,6 +76,10 @@ bool gt_buffer_holds(GLuint buf, size_t off, size_t len, unsigned seed,
 bool gt_copy_holds(GLuint buf, size_t off, size_t len, unsigned seed,
                    size_t first);
 
+/* Binds a small complete framebuffer: surfaceless contexts have none, and
+ * draws need one even with rasterization discarded. */
+void gt_framebuffer(void);
+
 /* lowmap statistics now. */
 struct lowmap_stats gt_stats(void);
 

@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gl_util.h"
 
@@ -160,7 +161,36 @@ Test(placed, delete_frees_storage, .signal = SIGSEGV)
     cr_assert_fail("stale placed pointer still readable");
 }
 
-Test(placed, non_persistent_not_placed_by_default)
+/* The default (auto) on a software rasterizer places every buffer: its
+ * storage is in system memory anyway. */
+Test(placed, software_rasterizer_places_every_buffer_by_default)
+{
+    const char *renderer = (const char *)glGetString(GL_RENDERER);
+    if (!strstr(renderer, "llvmpipe") && !strstr(renderer, "softpipe"))
+        cr_skip_test("not a software rasterizer: %s", renderer);
+    GLuint buf = storage_buffer(GL_MAP_READ_BIT | GL_MAP_WRITE_BIT, 1);
+    uint8_t *p = glMapNamedBufferRange(buf, 0, SIZE, GL_MAP_READ_BIT);
+    gt_assert_low(p, SIZE);
+    cr_assert_eq(placed_count(), 1);
+    cr_assert(gt_check(p, SIZE, 1, 0));
+    cr_assert(glUnmapNamedBuffer(buf));
+    GLuint data = gt_buffer(SIZE, 2);
+    p = glMapBufferRange(GL_ARRAY_BUFFER, 0, SIZE, GL_MAP_READ_BIT);
+    cr_assert_eq(placed_count(), 2);
+    cr_assert(gt_check(p, SIZE, 2, 0));
+    cr_assert(glUnmapBuffer(GL_ARRAY_BUFFER));
+    glDeleteBuffers(1, &data);
+}
+
+static void setup_persistent(void)
+{
+    setenv("LOWMAP_PLACED", "persistent", 1);
+    setup();
+}
+
+TestSuite(placed_persistent, .init = setup_persistent, .fini = gt_teardown);
+
+Test(placed_persistent, non_persistent_not_placed)
 {
     GLuint buf = storage_buffer(GL_MAP_READ_BIT | GL_MAP_WRITE_BIT, 1);
     uint8_t *p = glMapNamedBufferRange(buf, 0, SIZE, GL_MAP_READ_BIT);
