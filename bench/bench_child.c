@@ -1,0 +1,317 @@
+/*
+ * One configuration of lowmap-bench: every case timed on one EGL
+ * surfaceless context, through whatever EGL vendor the parent selected.
+ *
+ * Each map writes (or reads) one 8-byte word in each of the pages it
+ * touches, spread evenly over the range: one page, a tenth of them, or
+ * all.  The time is per map + unmap pair (per write + draw for persistent
+ * maps), the best of three batches of about 10 ms each.
+ *
+ * With LOWMAP_BENCH_WINE set, the host's map pointer goes through Wine's
+ * WoW64 copy path as dlls/opengl32/unix_wgl.c does it: a pointer that fits
+ * in 32 bits is used as is; otherwise the whole range is copied to a low
+ * buffer unless the map invalidates, and at unmap Wine asks the GL for the
+ * map pointer, length and access flags, and copies the whole range back
+ * for write maps.  The low buffer is kept per case (the cheapest reading
+ * of Wine's side).  Wine has no copy path for persistent maps.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#define _GNU_SOURCE
+#include <epoxy/egl.h>
+#include <epoxy/gl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "bench.h"
+
+#define PAGE 4096
+
+enum mode { READ, WRITE_INV, READ_WRITE, WRITE_FLUSH, PERSISTENT, MODES };
+
+static const struct {
+    const char *name;
+    GLbitfield bits;
+} modes[MODES] = {
+    [READ] = {"read", GL_MAP_READ_BIT},
+    [WRITE_INV] = {"write+invalidate",
+                   GL_MAP_WRITE_BIT | GL_MAP_INVALIDATE_RANGE_BIT},
+    [READ_WRITE] = {"read/write", GL_MAP_READ_BIT | GL_MAP_WRITE_BIT},
+    [WRITE_FLUSH] = {"write+flush-explicit",
+                     GL_MAP_WRITE_BIT | GL_MAP_FLUSH_EXPLICIT_BIT},
+    [PERSISTENT] = {"persistent+draw",
+                    GL_MAP_READ_BIT | GL_MAP_WRITE_BIT |
+                        GL_MAP_PERSISTENT_BIT | GL_MAP_COHERENT_BIT},
+};
+
+struct bcase {
+    size_t size;
+    enum mode mode;
+    size_t touched; /* pages written (or read) per map */
+    char *persistent; /* the map, for PERSISTENT */
+    char *wine_low;   /* Wine's low buffer */
+};
+
+static bool wine;
+
+static double now(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "lowmap-bench: %s (GL error %#x)\n", what, glGetError());
+    exit(1);
+}
+
+/* Writes, or reads, one word in each touched page. */
+static unsigned touch(const struct bcase *c, char *p, long iter)
+{
+    size_t pages = c->size / PAGE, stride = pages / c->touched;
+    unsigned sum = 0;
+
+    for (size_t i = 0; i < c->touched; i++) {
+        uint64_t *w = (uint64_t *)(p + i * stride * PAGE + 64);
+        if (c->mode == READ)
+            sum += (unsigned)*(volatile uint64_t *)w;
+        else
+            *(volatile uint64_t *)w = (uint64_t)iter + i;
+    }
+    return sum;
+}
+
+static void flush_touched(const struct bcase *c)
+{
+    size_t pages = c->size / PAGE, stride = pages / c->touched;
+
+    if (c->touched == pages) {
+        glFlushMappedBufferRange(GL_ARRAY_BUFFER, 0, (GLsizeiptr)c->size);
+        return;
+    }
+    for (size_t i = 0; i < c->touched; i++)
+        glFlushMappedBufferRange(GL_ARRAY_BUFFER,
+                                 (GLintptr)(i * stride * PAGE + 64), 8);
+}
+
+static bool wine_needs_copy(const void *p)
+{
+    return (uintptr_t)p != (uint32_t)(uintptr_t)p;
+}
+
+static unsigned map_unmap(struct bcase *c, long iter)
+{
+    GLbitfield bits = modes[c->mode].bits;
+    char *host = glMapBufferRange(GL_ARRAY_BUFFER, 0, (GLsizeiptr)c->size,
+                                  bits);
+    char *app = host;
+    unsigned sum;
+
+    if (!host)
+        die("map failed");
+    if (wine && wine_needs_copy(host)) {
+        if (!(bits & GL_MAP_INVALIDATE_RANGE_BIT))
+            memcpy(c->wine_low, host, c->size);
+        app = c->wine_low;
+    }
+    sum = touch(c, app, iter);
+    if (c->mode == WRITE_FLUSH)
+        flush_touched(c);
+    if (app != host) {
+        void *ptr;
+        GLint len, flags;
+        glGetBufferPointerv(GL_ARRAY_BUFFER, GL_BUFFER_MAP_POINTER, &ptr);
+        glGetBufferParameteriv(GL_ARRAY_BUFFER, GL_BUFFER_MAP_LENGTH, &len);
+        glGetBufferParameteriv(GL_ARRAY_BUFFER, GL_BUFFER_ACCESS_FLAGS,
+                               &flags);
+        if (flags & GL_MAP_WRITE_BIT)
+            memcpy(ptr, app, (size_t)len);
+    }
+    if (!glUnmapBuffer(GL_ARRAY_BUFFER))
+        die("unmap failed");
+    return sum;
+}
+
+static unsigned write_draw(struct bcase *c, long iter)
+{
+    touch(c, c->persistent, iter);
+    glDrawArrays(GL_POINTS, 0, 1);
+    return 0;
+}
+
+static unsigned run_one(struct bcase *c, long iter)
+{
+    return c->mode == PERSISTENT ? write_draw(c, iter) : map_unmap(c, iter);
+}
+
+/* Nanoseconds per iteration: batches of about 10 ms, best of three. */
+static double time_case(struct bcase *c)
+{
+    volatile unsigned sink = 0;
+    long n = 1;
+    double best = 1e30;
+
+    for (;;) {
+        double t0 = now();
+        for (long i = 0; i < n; i++)
+            sink += run_one(c, i);
+        double t = now() - t0;
+        if (t > 0.002 || n >= 1 << 20) {
+            n = (long)((double)n * 0.01 / t) + 1;
+            break;
+        }
+        n *= 4;
+    }
+    for (int b = 0; b < 3; b++) {
+        double t0 = now();
+        for (long i = 0; i < n; i++)
+            sink += run_one(c, i);
+        double t = (now() - t0) / (double)n;
+        if (t < best)
+            best = t;
+    }
+    (void)sink;
+    return best * 1e9;
+}
+
+static void report(const char *name, double ns)
+{
+    printf("case %.1f %s\n", ns, name);
+    fflush(stdout);
+}
+
+static GLuint new_buffer(const struct bcase *c)
+{
+    GLuint buf;
+    char *init = calloc(1, c->size);
+
+    glGenBuffers(1, &buf);
+    glBindBuffer(GL_ARRAY_BUFFER, buf);
+    if (c->mode == PERSISTENT)
+        glBufferStorage(GL_ARRAY_BUFFER, (GLsizeiptr)c->size, init,
+                        modes[PERSISTENT].bits);
+    else
+        glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)c->size, init,
+                     GL_DYNAMIC_DRAW);
+    free(init);
+    return buf;
+}
+
+static void size_name(size_t size, char *out, size_t n)
+{
+    if (size >= (1u << 20))
+        snprintf(out, n, "%zuM", size >> 20);
+    else
+        snprintf(out, n, "%zuK", size >> 10);
+}
+
+static void map_case(size_t size, enum mode mode, size_t touched,
+                     const char *label)
+{
+    struct bcase c = {.size = size, .mode = mode, .touched = touched};
+    char name[96], sz[16];
+    GLuint buf;
+
+    if (wine && mode == PERSISTENT)
+        return; /* Wine hides persistent storage without interop */
+    buf = new_buffer(&c);
+    c.wine_low = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+    if (c.wine_low == MAP_FAILED)
+        die("no low memory for the copy path");
+    if (mode == PERSISTENT) {
+        c.persistent = glMapBufferRange(GL_ARRAY_BUFFER, 0, (GLsizeiptr)size,
+                                        modes[PERSISTENT].bits);
+        if (!c.persistent)
+            die("persistent map failed");
+        glVertexAttribPointer(0, 4, GL_FLOAT, GL_FALSE, 0, NULL);
+        glEnableVertexAttribArray(0);
+    }
+    size_name(size, sz, sizeof(sz));
+    snprintf(name, sizeof(name), "%s %s %s", sz, modes[mode].name, label);
+    report(name, time_case(&c));
+    if (mode == PERSISTENT) {
+        glDisableVertexAttribArray(0);
+        glUnmapBuffer(GL_ARRAY_BUFFER);
+    }
+    glDeleteBuffers(1, &buf);
+    munmap(c.wine_low, size);
+}
+
+/* 64 KiB read/write maps, one page written, with @live other buffers of
+ * 4 KiB alive, each mapped and unmapped once. */
+static void live_case(long live)
+{
+    GLuint *bufs = calloc((size_t)live, sizeof(*bufs));
+    long others = live - 1; /* the measured buffer is one of them */
+    char label[32];
+
+    glGenBuffers((GLsizei)others, bufs);
+    for (long i = 0; i < others; i++) {
+        glBindBuffer(GL_ARRAY_BUFFER, bufs[i]);
+        glBufferData(GL_ARRAY_BUFFER, PAGE, NULL, GL_DYNAMIC_DRAW);
+        char *p = glMapBufferRange(GL_ARRAY_BUFFER, 0, PAGE,
+                                   GL_MAP_READ_BIT | GL_MAP_WRITE_BIT);
+        if (p)
+            p[0] = 1;
+        glUnmapBuffer(GL_ARRAY_BUFFER);
+    }
+    snprintf(label, sizeof(label), "1p live=%ld", live);
+    map_case(64 << 10, READ_WRITE, 1, label);
+    glDeleteBuffers((GLsizei)others, bufs);
+    free(bufs);
+}
+
+int bench_child(bool quick)
+{
+    static const size_t sizes[] = {4 << 10, 64 << 10, 1 << 20, 16 << 20};
+    static const long lives[] = {1, 1000, 100000};
+    EGLDisplay dpy = eglGetPlatformDisplayEXT(EGL_PLATFORM_SURFACELESS_MESA,
+                                              EGL_DEFAULT_DISPLAY, NULL);
+    static const EGLint attribs[] = {
+        EGL_CONTEXT_MAJOR_VERSION, 4, EGL_CONTEXT_MINOR_VERSION, 5,
+        EGL_CONTEXT_OPENGL_PROFILE_MASK,
+        EGL_CONTEXT_OPENGL_COMPATIBILITY_PROFILE_BIT, EGL_NONE,
+    };
+    EGLContext ctx;
+
+    wine = getenv("LOWMAP_BENCH_WINE") != NULL;
+    if (!eglInitialize(dpy, NULL, NULL) || !eglBindAPI(EGL_OPENGL_API) ||
+        !(ctx = eglCreateContext(dpy, EGL_NO_CONFIG_KHR, EGL_NO_CONTEXT,
+                                 attribs)) ||
+        !eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx)) {
+        fprintf(stderr, "lowmap-bench: no EGL surfaceless GL 4.5 context\n");
+        return 1;
+    }
+    printf("renderer %s\n", (const char *)glGetString(GL_RENDERER));
+    for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+        size_t size = sizes[s], pages = size / PAGE;
+        if (quick && size > (1 << 20))
+            continue;
+        for (int m = 0; m < MODES; m++) {
+            if (m == READ) {
+                map_case(size, READ, pages, "all");
+                continue;
+            }
+            map_case(size, (enum mode)m, 1, "1p");
+            if (pages >= 10)
+                map_case(size, (enum mode)m, pages / 10, "10%");
+            if (pages > 1)
+                map_case(size, (enum mode)m, pages, "all");
+        }
+    }
+    for (size_t l = 0; l < sizeof(lives) / sizeof(lives[0]); l++)
+        if (!quick || lives[l] <= 1000)
+            live_case(lives[l]);
+    eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+    eglDestroyContext(dpy, ctx);
+    eglTerminate(dpy);
+    return 0;
+}

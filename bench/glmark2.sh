@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# glmark2's buffer scenes natively and through lowmap, alternating, under a
+# private Xvfb; prints each scene's median FPS both ways and the ratios of
+# the medians, with the machine they came from.
+#
+#   bench/glmark2.sh [lowmap-run] [runs]      (default: build/main's, 3)
+#
+# GLMARK2_DURATION: seconds per scene (default 3).  Installs Debian's
+# glmark2-x11, glmark2-es2-x11 and xvfb when missing (as root).  A
+# benchmark, not a test: it fails only when a run fails.
+#
+# SPDX-License-Identifier: MIT
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+wrap=${1:-build/main/tools/lowmap-run}
+runs=${2:-3}
+dur=${GLMARK2_DURATION:-3}
+[ -x "$wrap" ] || { echo "glmark2.sh: no $wrap; run tools/main.sh first" >&2; exit 2; }
+
+need=()
+for p in glmark2-x11 glmark2-es2-x11 xvfb mesa-utils; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+    need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "glmark2.sh: run as root to install ${need[*]}" >&2; exit 2; }
+  apt-get -o DPkg::Lock::Timeout=900 update -q
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install \
+    -y -q --no-install-recommends "${need[@]}"
+fi
+
+out=$(mktemp -d)
+xvfb=
+trap '[ -n "$xvfb" ] && kill "$xvfb" 2>/dev/null; rm -rf "$out"' EXIT
+for n in $(seq 140 170); do
+  [ -e "/tmp/.X$n-lock" ] && continue
+  Xvfb ":$n" -screen 0 1024x768x24 -nolisten tcp -noreset >/dev/null 2>&1 &
+  xvfb=$!
+  for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
+  if kill -0 "$xvfb" 2>/dev/null; then export DISPLAY=":$n"; break; fi
+  xvfb=
+done
+[ -n "$xvfb" ] || { echo "glmark2.sh: no Xvfb" >&2; exit 1; }
+export LIBGL_ALWAYS_SOFTWARE=1 GALLIUM_DRIVER=llvmpipe
+
+# The buffer scenes: glmark2's default three, and two more that map a
+# little or all of the buffer; glmark2-es2 runs the default three.
+common="columns=200:duration=$dur"
+glx_scenes=(
+  "buffer:update-fraction=0.5:update-dispersion=0.9:update-method=map:interleave=false"
+  "buffer:update-fraction=0.5:update-dispersion=0.9:update-method=subdata:interleave=false"
+  "buffer:update-fraction=0.5:update-dispersion=0.9:update-method=map:interleave=true"
+  "buffer:update-fraction=0.1:update-dispersion=0.0:update-method=map:interleave=false"
+  "buffer:update-fraction=1.0:update-dispersion=0.0:update-method=map:interleave=false"
+)
+es2_scenes=("${glx_scenes[@]:0:3}")
+
+# run_scenes <prog> <mode> <round> <scenes...>: one "<scene> <fps>" line
+# per scene into $out/<prog>.<mode>.<round>
+run_scenes() {
+  local prog=$1 mode=$2 round=$3; shift 3
+  local args=() s
+  for s in "$@"; do args+=(-b "$s:$common"); done
+  local cmd=("$prog" --off-screen -s 400x300 "${args[@]}")
+  [ "$mode" = lowmap ] && cmd=("$wrap" "${cmd[@]}")
+  if ! "${cmd[@]}" >"$out/log" 2>&1; then
+    echo "glmark2.sh: $prog ($mode) failed:" >&2; tail -5 "$out/log" >&2
+    exit 1
+  fi
+  sed -n 's/^\[buffer\] \(.*\): FPS: \([0-9]*\).*/\1 \2/p' "$out/log" \
+    >"$out/$prog.$mode.$round"
+  [ -s "$out/$prog.$mode.$round" ] || { cat "$out/log" >&2; exit 1; }
+}
+
+renderer=$(glxinfo -B 2>/dev/null | sed -n 's/.*OpenGL renderer string: //p')
+echo "machine: $(nproc) cores, Linux $(uname -r), $renderer"
+echo "glmark2 buffer scenes, ${dur} s each, columns=200, 400x300 off-screen;"
+echo "median of $runs alternating runs (native, lowmap, then lowmap, native, ...)"
+for r in $(seq "$runs"); do
+  order="native lowmap"; [ $((r % 2)) -eq 0 ] && order="lowmap native"
+  for mode in $order; do
+    run_scenes glmark2 "$mode" "$r" "${glx_scenes[@]}"
+    run_scenes glmark2-es2 "$mode" "$r" "${es2_scenes[@]}"
+  done
+done
+
+median() { sort -n | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+printf '\n%-11s %-84s %7s %7s %6s\n' program scene native lowmap ratio
+sum_n=0 sum_l=0 worst=
+for prog in glmark2 glmark2-es2; do
+  while read -r scene; do
+    n=$(cat "$out/$prog.native."* | awk -v s="$scene" '$1 == s {print $2}' | median)
+    l=$(cat "$out/$prog.lowmap."* | awk -v s="$scene" '$1 == s {print $2}' | median)
+    ratio=$(awk -v a="$l" -v b="$n" 'BEGIN {printf "%.3f", a / b}')
+    printf '%-11s %-84s %7s %7s %6s\n' "$prog" "$scene" "$n" "$l" "$ratio"
+    sum_n=$(awk -v a="$sum_n" -v b="$n" 'BEGIN {print a + b}')
+    sum_l=$(awk -v a="$sum_l" -v b="$l" 'BEGIN {print a + b}')
+    if [ -z "$worst" ] || awk -v a="$ratio" -v b="$worst" 'BEGIN {exit !(a < b)}'; then
+      worst=$ratio
+    fi
+  done < <(awk '{print $1}' "$out/$prog.native.1")
+done
+echo
+echo "glmark2.sh: lowmap/native, all scenes: $(awk -v a="$sum_l" -v b="$sum_n" 'BEGIN {printf "%.3f", a / b}') (sum of medians); worst scene $worst"
