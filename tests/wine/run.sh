@@ -114,9 +114,11 @@ copies() {
   if [ "$mode" = win64 ]; then
     printf "none"   # 64-bit Wine hands the driver's pointer through
   else
-    WINEDEBUG=trace+opengl timeout 120 wine "$exe" bench "$n" "$c" 2>&1 |
-      awk -v n="$n" '/Copying 0x/ { s += strtonum($3) }
-                     END { printf "%d", s / (n + 1) }'
+    local sum=0 h
+    while read -r h; do sum=$((sum + 16#$h)); done < <(
+      WINEDEBUG=trace+opengl timeout 120 wine "$exe" bench "$n" "$c" 2>&1 |
+        sed -n 's/.*Copying 0x\([0-9a-f]*\) .*/\1/p')
+    printf "%d" $((sum / (n + 1)))
   fi
   echo
 }
