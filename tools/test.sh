@@ -106,11 +106,14 @@ run_stage bash tests/fuzz/run.sh build/fuzz 25
 
 # ---- real translators ---------------------------------------------------
 # Debian's Wine runs Windows GL programs through lowmap (64-bit, and WoW64
-# where the kernel runs 32-bit code).
+# where the kernel runs 32-bit code); box64 with box32, built here from
+# ../shared/third-party/box64, runs i386 GL programs through it.
 echo "== Wine, 64-bit guest"
 run_stage bash tests/wine/run.sh build/ci win64
 echo "== Wine, WoW64 guest"
 run_stage bash tests/wine/run.sh build/ci wow64
+echo "== box64 (box32)"
+run_stage bash tests/box64/run.sh build/ci
 
 echo "== summary (ctest tests; the sanitizer, valgrind, fuzzing and translator stages one each)"
 for s in ${skips[@]+"${skips[@]}"}; do echo "lowmap: skipped: $s"; done
