@@ -68,13 +68,25 @@ ASAN_OPTIONS=detect_leaks=1:handle_segv=0 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_ctest build/asan
 
-# Runs one stage that is not a ctest run; it counts as one test.
+# Runs one stage that is not a ctest run; it counts as one test, or as
+# skipped when it exits 77: its "skip: <reason>" line goes into the summary.
+skipped=0 skips=()
 run_stage() {
-  if "$@"; then
+  local log rc
+  log=$(mktemp)
+  set +e
+  "$@" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  set -e
+  if [ "$rc" -eq 0 ]; then
     passed=$((passed + 1))
+  elif [ "$rc" -eq 77 ]; then
+    skipped=$((skipped + 1))
+    skips+=("$*: $(grep -m1 '^skip: ' "$log" | sed 's/^skip: //')")
   else
     failed=$((failed + 1)) status=1
   fi
+  rm -f "$log"
 }
 
 echo "== GL suites under ASan + UBSan (llvmpipe)"
@@ -92,6 +104,18 @@ cmake -S . -B build/fuzz -DCMAKE_C_COMPILER=clang -DLOWMAP_FUZZ=ON \
 cmake --build build/fuzz -j "$jobs" --target fuzz_maps_line fuzz_api
 run_stage bash tests/fuzz/run.sh build/fuzz 25
 
-echo "== summary (ctest tests; the sanitizer, valgrind and fuzzing stages one each)"
-echo "lowmap: $passed passed, $failed failed"
+# ---- real translators ---------------------------------------------------
+# Debian's Wine runs Windows GL programs through lowmap (64-bit, and WoW64
+# where the kernel runs 32-bit code); box64 with box32, built here from
+# ../shared/third-party/box64, runs i386 GL programs through it.
+echo "== Wine, 64-bit guest"
+run_stage bash tests/wine/run.sh build/ci win64
+echo "== Wine, WoW64 guest"
+run_stage bash tests/wine/run.sh build/ci wow64
+echo "== box64 (box32)"
+run_stage bash tests/box64/run.sh build/ci
+
+echo "== summary (ctest tests; the sanitizer, valgrind, fuzzing and translator stages one each)"
+for s in ${skips[@]+"${skips[@]}"}; do echo "lowmap: skipped: $s"; done
+echo "lowmap: $passed passed, $failed failed, $skipped skipped"
 exit "$status"
