@@ -240,8 +240,10 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
     lm_buffer_end_map(buf, true);
     /* Orphaning may move the storage without moving the address: a
      * zero-copy view would show the old pages.  A shadow only copies, to
-     * whatever the address holds. */
-    if ((req->access & GL_MAP_INVALIDATE_BUFFER_BIT) && !is_shadow(&buf->kept))
+     * whatever the address holds, and placed storage is ours: it never
+     * moves. */
+    if ((req->access & GL_MAP_INVALIDATE_BUFFER_BIT) && !buf->placed &&
+        !is_shadow(&buf->kept))
         lm_buffer_drop_kept(buf);
 
     struct lm_view *kept = &buf->kept;
