@@ -22,6 +22,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "maps.h"
 #include "platform.h"
 #include "procfile.h"
@@ -59,7 +60,8 @@ static int maps_fd(void)
         if (old && (pid_t)(old >> 32) == self)
             return (int)(uint32_t)old;
 
-        fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+        fd = FAULT_OR("fd/open", EMFILE, -1,
+                      open("/proc/self/maps", O_RDONLY | O_CLOEXEC));
         if (fd < 0)
             return -errno;
         if (atomic_compare_exchange_strong(&maps_fd_state, &old,
@@ -181,7 +183,8 @@ again:
         q.vma_name_addr = (uintptr_t)name;
         q.vma_name_size = (uint32_t)name_size;
     }
-    if (ioctl(fd, PROCMAP_QUERY, &q) < 0) {
+    if (FAULT_OR("ioctl/procmap_query", EPERM, -1,
+                 ioctl(fd, PROCMAP_QUERY, &q)) < 0) {
         int err = errno;
         if ((err == EBADF || err == ENOTTY) && !retried++) {
             maps_fd_drop(fd);
