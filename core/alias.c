@@ -105,8 +105,12 @@ int lowmap_mem_alloc(size_t size, void **out)
     err = arena_alloc(p->len, false, &low);
     if (!err && (err = plat_map_anon(low, p->len,
                                      PLAT_PROT_READ | PLAT_PROT_WRITE))) {
-        plat_placeholder(low, p->len);
-        arena_free(low, p->len);
+        /* The failed MAP_FIXED may have left the slot empty, and another
+         * thread may have mapped there since: never map over that. */
+        if (plat_slot_restore(low, p->len) == 0)
+            arena_free(low, p->len);
+        else
+            arena_lose(low, p->len);
     }
     if (!err) {
         p->addr = low;
