@@ -198,7 +198,13 @@ static int inspect_host(struct request *rq)
     struct plat_vma vma;
 
     while (at < rq->end) {
-        if (plat_vma_query(at, &vma) < 0 || vma.start > at)
+        int r = plat_vma_query(at, &vma);
+        /* Where mappings cannot be inspected (no /proc in a sandbox), a
+         * shadow still serves a range the kernel says is mapped. */
+        if (r < 0 && r != -ENOENT && at == rq->base)
+            return plat_range_mapped(rq->base, rq->end - rq->base) == 0
+                       ? 0 : LOWMAP_EFAULT;
+        if (r < 0 || vma.start > at)
             return LOWMAP_EFAULT;
         if (at == rq->base) {
             rq->vma = vma;

@@ -128,6 +128,25 @@ int plat_mremap_dup(uintptr_t src, size_t len, uintptr_t dst)
     return 0;
 }
 
+int plat_range_mapped(uintptr_t addr, size_t len)
+{
+    size_t page = plat_page_size();
+    unsigned char vec[64];
+
+    if (!range_ok(addr, len))
+        return -EINVAL;
+    /* mincore() fails with ENOMEM on any unmapped page of the range. */
+    for (size_t done = 0; done < len;) {
+        size_t n = len - done < sizeof(vec) * page ? len - done
+                                                    : sizeof(vec) * page;
+        if (FAULT_OR("mm/mincore", ENOMEM, -1,
+                     mincore((void *)(addr + done), n, vec)) < 0)
+            return -errno;
+        done += n;
+    }
+    return 0;
+}
+
 void plat_populate(uintptr_t addr, size_t len, bool write)
 {
     /* Best effort: a failure (old kernel, PROT_NONE, a driver that fills
