@@ -92,6 +92,17 @@ cmake -S . -B build/fuzz -DCMAKE_C_COMPILER=clang -DLOWMAP_FUZZ=ON \
 cmake --build build/fuzz -j "$jobs" --target fuzz_maps_line fuzz_api
 run_stage bash tests/fuzz/run.sh build/fuzz 25
 
-echo "== summary (ctest tests; the sanitizer, valgrind and fuzzing stages one each)"
+# ---- faults ---------------------------------------------------------------
+# Every system call failing at random (libfiu fault points, fiu-run's POSIX
+# preload), seccomp sandboxes and resource limits, each one stage; about
+# 40 s after a build of the LOWMAP_FAULTS=ON libraries.
+echo "== faults survived: injection"
+run_stage bash tests/faults/run.sh build/faults inject
+echo "== faults survived: sandboxes"
+run_stage bash tests/faults/run.sh build/faults sandbox
+echo "== faults survived: resource limits"
+run_stage bash tests/faults/run.sh build/faults limits
+
+echo "== summary (ctest tests; the sanitizer, valgrind, fuzzing and fault stages one each)"
 echo "lowmap: $passed passed, $failed failed"
 exit "$status"
