@@ -193,6 +193,10 @@ int main(int argc, char **argv)
     const char *renderer = (const char *)glGetString(GL_RENDERER);
     FL_CHECK(renderer && strstr(renderer, "llvmpipe"), "renderer %s",
              renderer ? renderer : "(none)");
+    /* lowmap exposes this extension on every host: without it, the maps
+     * would not go through lowmap at all. */
+    FL_CHECK(epoxy_has_gl_extension("GL_MESA_map_buffer_client_pointer"),
+             "lowmap's EGL vendor is not in use");
 
     for (int i = 0; i < BUFS; i++)
         make(&bufs[i], i);

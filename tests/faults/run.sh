@@ -181,7 +181,8 @@ if [[ " $stages " == *" limits "* ]]; then
   # and the VMA queries cannot open /proc/self/maps.
   FAULT_NOFILE=1 LOWMAP_STRATEGIES=fd_remap,shadow,placed,passthrough \
     run limits.nofile "$bin/fault_core" 4 "$CORE_ITERS" 0 || true
-  grep -h '^RLIMIT_NOFILE' "$tmp/limits.nofile.out" || true
+  FAULT_NOFILE=1 run limits.nofile-gl "$bin/fault_gl" 4 "$GL_ITERS" 0 || true
+  grep -h '^RLIMIT_NOFILE' "$tmp"/limits.nofile*.out || true
 fi
 
 echo "faults: $runs runs, $skips skipped, $([ $status -eq 0 ] && echo all passed || echo FAILED)"
