@@ -321,7 +321,7 @@ int main(int argc, char **argv)
     iters = strtoul(argv[2], NULL, 0);
     prob = strtod(argv[3], NULL);
     posix = argc > 4 && strcmp(argv[4], "posix") == 0;
-    points = posix ? posix_points : lowmap_points;
+    points = fl_points(posix ? posix_points : lowmap_points);
     page = (size_t)sysconf(_SC_PAGESIZE);
 
     for (int i = 0; i < BUFS; i++)

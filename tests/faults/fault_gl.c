@@ -166,7 +166,8 @@ static void do_unmap(struct gbuf *b)
 
 int main(int argc, char **argv)
 {
-    static const char *const points[] = {"lowmap/*", NULL};
+    static const char *const all_points[] = {"lowmap/*", NULL};
+    const char *const *points = fl_points(all_points);
     unsigned long iters, foreign = 0;
     const char *env = getenv("LOWMAP_STRICT");
     EGLDisplay dpy;

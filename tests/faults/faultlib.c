@@ -133,6 +133,15 @@ void fl_faults_enable(const char *const *patterns, double probability)
                  "cannot enable %s", *patterns);
 }
 
+const char *const *fl_points(const char *const *fallback)
+{
+    static const char *one[2];
+
+    if (!(one[0] = getenv("FAULT_POINTS")) || !*one[0])
+        return fallback;
+    return one;
+}
+
 void fl_faults_disable(const char *const *patterns)
 {
     for (; *patterns; patterns++)
@@ -212,6 +221,14 @@ unsigned long fl_check_space(const char *when, uint64_t extra)
     struct lowmap_stats st = {.size = sizeof(st)};
     uintptr_t limit = lowmap_limit();
     uint64_t mapped = 0;
+
+#ifdef __SANITIZE_ADDRESS__
+    /* AddressSanitizer's low shadow starts at 0x7fff8000 on x86-64 (its
+     * mapping a page lower), below a 2 GiB limit: not lowmap's, and nothing
+     * of lowmap's lies above it. */
+    if (limit > 0x7fff7000)
+        limit = 0x7fff7000;
+#endif
     unsigned long foreign = 0;
     char line[512];
     FILE *f;
@@ -255,6 +272,13 @@ unsigned long fl_check_space(const char *when, uint64_t extra)
     }
     fclose(f);
     FL_CHECK(lowmap_stats(&st) == 0, "%s", when);
+    if (mapped != st.arena_bytes + extra && (f = fopen("/proc/self/maps", "r"))) {
+        /* Say what lies there before failing. */
+        while (fgets(line, sizeof(line), f))
+            if (strtoull(line, NULL, 16) < limit)
+                fprintf(stderr, "below the limit: %s", line);
+        fclose(f);
+    }
     FL_CHECK(mapped == st.arena_bytes + extra,
              "%s: %" PRIu64 " bytes mapped below the limit, arena holds %"
              PRIu64 " (+%" PRIu64 " the test's own)",

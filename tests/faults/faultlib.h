@@ -34,6 +34,9 @@ size_t fl_below(size_t n);
  * each time with an errno picked from the point's usual ones.
  */
 void fl_faults_enable(const char *const *patterns, double probability);
+/* The patterns to enable: FAULT_POINTS (one point name) if set, else
+ * @fallback. */
+const char *const *fl_points(const char *const *fallback);
 void fl_faults_disable(const char *const *patterns);
 /* Faults fire only while armed: around lowmap's calls, never the test's. */
 void fl_arm(bool on);

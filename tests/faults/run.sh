@@ -6,9 +6,10 @@
 #
 # inject:  fault_core and fault_gl (llvmpipe) with every lowmap fault point
 #          failing at random (libfiu, LOWMAP_FAULTS=ON build), several
-#          seeds, default and LOWMAP_STRICT=1 policies; fault_core again
-#          under fiu-run's POSIX preload.  Failed MAP_FIXED-style calls
-#          leave foreign memory in the slot (LOWMAP_FAULT_STEAL=1).
+#          seeds, default and LOWMAP_STRICT=1 policies, under ASan+UBSan
+#          (build-dir-asan); fault_core again under fiu-run's POSIX preload.
+#          Failed MAP_FIXED-style calls leave foreign memory in the slot
+#          (LOWMAP_FAULT_STEAL=1).
 # sandbox: the GL program and lowmap-info under seccomp policies (sandbox.c).
 # limits:  ulimit -v, a memory cgroup, RLIMIT_NOFILE with no fd left.
 # SEEDS, CORE_ITERS, GL_ITERS, PROB override the sizes.
@@ -51,7 +52,7 @@ run() {
     return 77
   fi
   if [ "$rc" -ne 0 ] || ! grep -q '^figures:' "$tmp/$name.out" ||
-     grep -qE 'AddressSanitizer|runtime error|Segmentation|Aborted' "$tmp/$name.err"; then
+     grep -qE 'Sanitizer|runtime error|Segmentation|Aborted' "$tmp/$name.err"; then
     fail "$name (exit $rc)"
     tail -n 20 "$tmp/$name.out" "$tmp/$name.err" >&2
     return 1
@@ -80,21 +81,47 @@ check_slots() {
 
 if [[ " $stages " == *" inject "* ]]; then
   echo "== faults: injection (seeds $SEEDS, p=$PROB)"
+  # The same under AddressSanitizer + UBSan, set up as in
+  # tests/gl-robust/sanitize.sh (the sandbox and limit stages cannot:
+  # ASan reads /proc at start and reserves terabytes of address space).
+  asan=$dir-asan
+  cmake -S . -B "$asan" -DBUILD_TESTING=ON -DLOWMAP_WERROR=ON \
+    -DLOWMAP_FAULTS=ON -DLOWMAP_SANITIZE=ON >/dev/null
+  cmake --build "$asan" -j "$jobs" --target fault_core fault_gl lowmap_egl \
+    keep_loaded >/dev/null
+  sanitized() {
+    __EGL_VENDOR_LIBRARY_FILENAMES=$PWD/$asan/glvnd-vendor/egl_vendor.d/50_lowmap.json \
+    LD_PRELOAD=$PWD/$asan/tests/gl-robust/keep_loaded.so \
+    ASAN_OPTIONS=detect_leaks=1:handle_segv=0:verify_asan_link_order=0 \
+    LSAN_OPTIONS="suppressions=$PWD/tests/gl-robust/lsan.supp:print_suppressions=0" \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "$@"
+  }
   for s in $SEEDS; do
     for mode in core gl gl-strict; do
       name=$mode.$s
       case $mode in
-        core) cmd=("$bin/fault_core" "$s" "$CORE_ITERS" "$PROB") ;;
-        *) cmd=("$bin/fault_gl" "$s" "$GL_ITERS" "$PROB") ;;
+        core) cmd=("$asan/tests/faults/fault_core" "$s" "$CORE_ITERS" "$PROB") ;;
+        *) cmd=("$asan/tests/faults/fault_gl" "$s" "$GL_ITERS" "$PROB") ;;
       esac
       strict=0; [ "$mode" = gl-strict ] && strict=1
       LOWMAP_STRICT=$strict LOWMAP_DEBUG=warn LOWMAP_FAULT_STEAL=1 \
-      LOWMAP_FAULT_REPORT=$tmp/$name.rep run "$name" "${cmd[@]}" &&
+      LOWMAP_FAULT_REPORT=$tmp/$name.rep run "$name" sanitized "${cmd[@]}" &&
         check_slots "$name" || true
     done
     # libfiu's POSIX preload on the calls it covers (mmap, munmap,
     # madvise, mprotect, open, read, ftruncate, fdopendir, readdir).
     run posix.$s fiu-run -x "$bin/fault_core" "$s" "$CORE_ITERS" "$PROB" posix || true
+  done
+  # Each point alone, failing every time, the kernel probes at start-up
+  # included: nothing low may be served then, but nothing may break, and
+  # once the point stops failing the process maps normally again.
+  for p in $(grep -oh 'FAULT[A-Z_]*("[a-z_/]*"' platform/linux/*.c |
+             sed 's/.*"\(.*\)"/\1/' | sort -u); do
+    name=one.${p//\//_}
+    FAULT_POINTS=lowmap/$p LOWMAP_DEBUG=warn LOWMAP_FAULT_STEAL=1 \
+    LOWMAP_FAULT_REPORT=$tmp/$name.rep run "$name" sanitized \
+      "$asan/tests/faults/fault_core" 7 300 1 >/dev/null &&
+      check_slots "$name" || true
   done
   echo "-- faults injected per call site (all runs)"
   cat "$tmp"/*.rep 2>/dev/null | awk '$1 != "stolen-slots" {c[$1 " " $2] += $3}
@@ -110,6 +137,11 @@ if [[ " $stages " == *" inject "* ]]; then
       }
     } END {printf "-- totals: faults %d, maps attempted %d, served low and verified %d, bytes checked %d\n", f, a, v, b}'
   awk '$1 == "stolen-slots" {s += $3} END {printf "-- slots stolen by foreign mappings: %d, all found intact\n", s}' "$tmp"/*.rep
+  # Call sites that never failed, if any: named, not hidden.
+  grep -n 'FAULT[A-Z_]*("' platform/linux/*.c | cut -d: -f1,2 |
+    while read -r site; do
+      grep -q "^$site " <(cat "$tmp"/*.rep) || echo "  never failed: $site"
+    done
 fi
 
 if [[ " $stages " == *" sandbox "* ]]; then
