@@ -10,7 +10,8 @@
 #          (build-dir-asan); fault_core again under fiu-run's POSIX preload.
 #          Failed MAP_FIXED-style calls leave foreign memory in the slot
 #          (LOWMAP_FAULT_STEAL=1).
-# sandbox: the GL program and lowmap-info under seccomp policies (sandbox.c).
+# sandbox: the GL program, GL suites of tests/gl and lowmap-info under
+#          seccomp policies (sandbox.c).
 # limits:  ulimit -v, a memory cgroup, RLIMIT_NOFILE with no fd left.
 # SEEDS, CORE_ITERS, GL_ITERS, PROB override the sizes.
 set -euo pipefail
@@ -27,7 +28,7 @@ PROB=${PROB:-0.05}
 cmake -S . -B "$dir" -DBUILD_TESTING=ON -DLOWMAP_WERROR=ON \
   -DLOWMAP_FAULTS=ON >/dev/null
 cmake --build "$dir" -j "$jobs" --target fault_core fault_gl sandbox \
-  lowmap-info lowmap_egl >/dev/null
+  lowmap-info lowmap_egl test_persistent test_kept test_lifecycle >/dev/null
 
 bin=$dir/tests/faults
 export __EGL_VENDOR_LIBRARY_FILENAMES=$PWD/$dir/glvnd-vendor/egl_vendor.d/50_lowmap.json
@@ -168,6 +169,24 @@ if [[ " $stages " == *" sandbox "* ]]; then
       echo "lowmap-info under $p: $(grep -o 'missing here:.*' "$tmp/info.$p.out")"
     fi
   done
+  # The Criterion GL suites too; Criterion itself needs /proc, so the
+  # policies that hide it are covered by the GL program above only.
+  for p in uffd memfd mremap procmap uffd,memfd,mremap,procmap; do
+    for t in test_persistent test_kept test_lifecycle; do
+      runs=$((runs + 1))
+      "$bin/sandbox" "$p" "$dir/tests/gl/$t" --jobs=2 >"$tmp/crit.out" 2>&1 || true
+      syn=$(grep -o 'Tested: [0-9]* | Passing: [0-9]* | Failing: [0-9]* | Crashing: [0-9]*' \
+            "$tmp/crit.out" | tail -n1)
+      if [[ "$syn" =~ Tested:\ ([1-9][0-9]*)\ \|\ Passing:\ ([0-9]+) ]] &&
+         [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]; then
+        echo "gl/$t under $p: ${BASH_REMATCH[1]} tests passed"
+      else
+        fail "gl/$t under $p: ${syn:-no tests ran}"
+        tail -n 30 "$tmp/crit.out" >&2
+      fi
+    done
+  done
+  echo "gl suites under maps and all: not run (Criterion needs /proc)"
 fi
 
 if [[ " $stages " == *" limits "* ]]; then
