@@ -95,7 +95,7 @@ run_stage bash tests/fuzz/run.sh build/fuzz 25
 # ---- faults ---------------------------------------------------------------
 # Every system call failing at random (libfiu fault points, fiu-run's POSIX
 # preload), seccomp sandboxes and resource limits, each one stage; about
-# 40 s after a build of the LOWMAP_FAULTS=ON libraries.
+# four minutes, two LOWMAP_FAULTS=ON builds (plain and ASan) included.
 echo "== faults survived: injection"
 run_stage bash tests/faults/run.sh build/faults inject
 echo "== faults survived: sandboxes"
