@@ -203,6 +203,14 @@ if [[ " $stages " == *" limits "* ]]; then
         "$bin/fault_gl" 2 "$GL_ITERS" 0 || true
     done
     echo "  (ulimit -v $((peak + 16384)) KiB; unlimited peak $peak KiB)"
+    # 40 MiB below that peak: the arena cannot grow at all, so maps fall
+    # back (host pointer, or GL_OUT_OF_MEMORY under LOWMAP_STRICT=1).
+    for strict in 0 1; do
+      FAULT_LIMITED=1 LOWMAP_STRICT=$strict run limits.as-tight.$strict \
+        bash -c "ulimit -v $((peak - 40960)) && exec \"\$@\"" sh \
+        "$bin/fault_gl" 2 "$GL_ITERS" 0 || true
+    done
+    echo "  (ulimit -v $((peak - 40960)) KiB)"
     # A memory cgroup of the same size, v2 or v1, where we may make one.
     cg=
     if grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
@@ -219,8 +227,9 @@ if [[ " $stages " == *" limits "* ]]; then
       else rmdir "$cg" 2>/dev/null || true; cg=; fi
     fi
     if [ -n "$cg" ]; then
-      run limits.cgroup bash -c "echo \$\$ > $cg/cgroup.procs && exec \"\$@\"" sh \
-        "$bin/fault_gl" 2 "$GL_ITERS" 0 || true
+      run limits.cgroup bash -c "echo \$\$ 2>/dev/null > $cg/cgroup.procs ||
+        { echo 'SKIP: cannot join the memory cgroup'; exit 77; }
+        exec \"\$@\"" sh "$bin/fault_gl" 2 "$GL_ITERS" 0 || true
       echo "  (memory cgroup $cg: $((hwm + 65536)) KiB)"
       rmdir "$cg" 2>/dev/null || true
     else
