@@ -124,8 +124,12 @@ int lowmap_mem_alloc(size_t size, void **out)
     err = arena_alloc(p->len, false, &low);
     if (!err && (err = plat_map_anon(low, p->len,
                                      PLAT_PROT_READ | PLAT_PROT_WRITE))) {
-        plat_placeholder(low, p->len);
-        arena_free(low, p->len);
+        /* The failed MAP_FIXED may have left the slot empty, and another
+         * thread may have mapped there since: never map over that. */
+        if (plat_slot_restore(low, p->len) == 0)
+            arena_free(low, p->len);
+        else
+            arena_lose(low, p->len);
     }
     if (!err) {
         p->addr = low;
@@ -212,7 +216,13 @@ static int inspect_host(struct request *rq)
     struct plat_vma vma;
 
     while (at < rq->end) {
-        if (plat_vma_query(at, &vma) < 0 || vma.start > at)
+        int r = plat_vma_query(at, &vma);
+        /* Where mappings cannot be inspected (no /proc in a sandbox), a
+         * shadow still serves a range the kernel says is mapped. */
+        if (r < 0 && r != -ENOENT && at == rq->base)
+            return plat_range_mapped(rq->base, rq->end - rq->base) == 0
+                       ? 0 : LOWMAP_EFAULT;
+        if (r < 0 || vma.start > at)
             return LOWMAP_EFAULT;
         if (at == rq->base) {
             rq->vma = vma;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,7 +60,13 @@ bool lowmap__dirty_tracking(void)
 
 void lowmap__init(void)
 {
+    static _Atomic bool reported;
+
     pthread_once(&init_once, init);
+    /* Once initialised, so that the probes can call back in here. */
+    if ((lowmap__log_mask & LOWMAP_LOG_INFO) && !atomic_load(&reported) &&
+        !atomic_exchange(&reported, true))
+        lowmap__report_missing();
 }
 
 const struct lowmap__config *lowmap__config(void)

@@ -20,6 +20,8 @@
 
 /* Reads the configuration once; every public entry point calls it. */
 void lowmap__init(void);
+/* Logs what this process lacks (probe.c); LOWMAP_DEBUG=info only. */
+void lowmap__report_missing(void);
 const struct lowmap__config *lowmap__config(void);
 void lowmap__lock(void);
 void lowmap__unlock(void);

@@ -53,8 +53,15 @@ enum plat_vma_backend plat_vma_backend(void);
 /* True when the running kernel answers PROCMAP_QUERY. */
 bool plat_have_procmap_query(void);
 
-/* The VMA containing @addr; -ENOENT when @addr is not mapped. */
+/* The VMA containing @addr; -ENOENT when @addr is not mapped, another
+ * error when mappings cannot be inspected here (-ENOSYS: no /proc). */
 int plat_vma_query(uintptr_t addr, struct plat_vma *out);
+
+/*
+ * 0 when every page of [addr, addr+len) is mapped, -ENOMEM when one is
+ * not; works where /proc does not.  Says nothing of protections.
+ */
+int plat_range_mapped(uintptr_t addr, size_t len);
 
 /*
  * Find a hole of @size bytes aligned to @align lying wholly inside

@@ -6,11 +6,13 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "alias.h"
 #include "arena.h"
 #include "core.h"
+#include "log.h"
 
 static int answer(bool yes)
 {
@@ -81,6 +83,48 @@ static int try_shadow(void)
     view_destroy(v);
     lowmap__unlock();
     return ok;
+}
+
+/*
+ * One log line naming what this process lacks, found by trying: sandboxes
+ * deny system calls (seccomp), hide /proc, or cap resources, and the
+ * degraded paths that follow (whole-range write-back, shadows only) should
+ * say why.  Only with LOWMAP_DEBUG=info.
+ */
+void lowmap__report_missing(void)
+{
+    struct lowmap_caps c = {.size = sizeof(c)};
+    struct plat_vma v;
+    char line[512] = "";
+    int fd, r;
+
+#define MISSING(...)                                                        \
+    snprintf(line + strlen(line), sizeof(line) - strlen(line), __VA_ARGS__)
+    if (lowmap_probe(&c) < 0)
+        return;
+    r = plat_vma_query((uintptr_t)&c, &v);
+    if (r < 0)
+        MISSING(" /proc/self/maps (%s: shadows only);", strerror(-r));
+    else if (c.procmap_query != LOWMAP_YES)
+        MISSING(" PROCMAP_QUERY (parsing /proc/self/maps);");
+    if ((fd = plat_shm_create(plat_page_size())) < 0)
+        MISSING(" memfd_create (%s);", strerror(-fd));
+    plat_close(fd);
+    if (c.mremap_shared != LOWMAP_YES)
+        MISSING(" mremap duplication;");
+    if (c.fd_remap != LOWMAP_YES)
+        MISSING(" fd re-mmap;");
+    if (c.shadow != LOWMAP_YES)
+        MISSING(" low anonymous memory (no shadows);");
+    if (c.uffd_wp_async != LOWMAP_YES)
+        MISSING(" userfaultfd write-protect;");
+    if (c.pagemap_scan != LOWMAP_YES)
+        MISSING(" PAGEMAP_SCAN;");
+    if (c.dirty_tracking != LOWMAP_YES)
+        MISSING(" so shadows find written pages by comparing (persistent "
+                "ones copy whole ranges);");
+#undef MISSING
+    log_info("missing here:%s", *line ? line : " nothing");
 }
 
 int lowmap_probe(struct lowmap_caps *out)

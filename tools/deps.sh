@@ -11,6 +11,7 @@ PACKAGES=(
   xvfb xauth mesa-utils piglit
   clang libclang-rt-14-dev
   abigail-tools valgrind
+  fiu-utils libfiu-dev libseccomp-dev
 )
 
 missing=()
@@ -23,5 +24,5 @@ done
 echo "lowmap: installing ${missing[*]}" >&2
 [ "$(id -u)" -eq 0 ] || { echo "lowmap: run as root to install packages" >&2; exit 1; }
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+apt-get -o DPkg::Lock::Timeout=900 update -q
+apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${missing[@]}"

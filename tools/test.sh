@@ -115,7 +115,18 @@ run_stage bash tests/wine/run.sh build/ci wow64
 echo "== box64 (box32)"
 run_stage bash tests/box64/run.sh build/ci
 
-echo "== summary (ctest tests; the sanitizer, valgrind, fuzzing and translator stages one each)"
+# ---- faults ---------------------------------------------------------------
+# Every system call failing at random (libfiu fault points, fiu-run's POSIX
+# preload), seccomp sandboxes and resource limits, each one stage; about
+# four minutes, two LOWMAP_FAULTS=ON builds (plain and ASan) included.
+echo "== faults survived: injection"
+run_stage bash tests/faults/run.sh build/faults inject
+echo "== faults survived: sandboxes"
+run_stage bash tests/faults/run.sh build/faults sandbox
+echo "== faults survived: resource limits"
+run_stage bash tests/faults/run.sh build/faults limits
+
+echo "== summary (ctest tests; the sanitizer, valgrind, fuzzing, translator and fault stages one each)"
 for s in ${skips[@]+"${skips[@]}"}; do echo "lowmap: skipped: $s"; done
 echo "lowmap: $passed passed, $failed failed, $skipped skipped"
 exit "$status"

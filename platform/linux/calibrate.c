@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "fault.h"
 #include "platform.h"
 
 /* Large enough to leave the caches (a 1 MiB map is what matters), small
@@ -119,8 +120,9 @@ int plat_dirty_calibrate(struct plat_dirty_costs *c)
     int err = 0;
 
     memset(c, 0, sizeof(*c));
-    a = mmap(NULL, 2 * PAGES * page, PROT_READ | PROT_WRITE,
-             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    a = FAULT_OR("mm/mmap", ENOMEM, MAP_FAILED,
+                 mmap(NULL, 2 * PAGES * page, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
     if (a == MAP_FAILED)
         return -errno;
     b = a + PAGES * page;
@@ -130,6 +132,6 @@ int plat_dirty_calibrate(struct plat_dirty_costs *c)
         err = measure_tracking(a, page, c);
     else
         err = -ENOTSUP;
-    munmap(a, 2 * PAGES * page);
+    (void)FAULT_OR("mm/munmap", ENOMEM, -1, munmap(a, 2 * PAGES * page));
     return err;
 }

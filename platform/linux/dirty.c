@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "platform.h"
 #include "uapi.h"
 
@@ -34,16 +35,18 @@ static int open_uffd(void)
     struct uffdio_api api = {.api = UFFD_API,
                              .features = UFFD_FEATURE_WP_ASYNC |
                                          UFFD_FEATURE_WP_UNPOPULATED};
-    int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+    int fd = (int)FAULT_OR("sys/userfaultfd", EPERM, -1,
+                           syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK));
 
     /* Where unprivileged userfaultfd is off, user-mode faults are all
      * write-protection of our own memory needs. */
     if (fd < 0 && errno == EPERM)
-        fd = (int)syscall(SYS_userfaultfd,
-                          O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
+        fd = (int)FAULT_OR("sys/userfaultfd", EPERM, -1,
+                           syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK |
+                                                        UFFD_USER_MODE_ONLY));
     if (fd < 0)
         return -errno;
-    if (ioctl(fd, UFFDIO_API, &api) < 0 ||
+    if (FAULT_OR("ioctl/uffd", EINVAL, -1, ioctl(fd, UFFDIO_API, &api)) < 0 ||
         (api.features & (UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED)) !=
             (UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED)) {
         close(fd);
@@ -65,7 +68,8 @@ static int get_fds(int *uffd, int *pagemap)
         if (fds.pagemap >= 0 && fds.owner)
             close(fds.pagemap);
         fds.uffd = open_uffd();
-        fds.pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+        fds.pagemap = FAULT_OR("fd/open", EMFILE, -1,
+                               open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
         if (fds.pagemap < 0)
             fds.pagemap = -errno;
         fds.owner = getpid();
@@ -97,9 +101,11 @@ int plat_dirty_track(uintptr_t addr, size_t len)
 
     if ((err = get_fds(&uffd, &pagemap)))
         return err;
-    if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
+    if (FAULT_OR("ioctl/uffd", ENOMEM, -1,
+                 ioctl(uffd, UFFDIO_REGISTER, &reg)) < 0)
         return -errno;
-    if (ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) < 0) {
+    if (FAULT_OR("ioctl/uffd", ENOMEM, -1,
+                 ioctl(uffd, UFFDIO_WRITEPROTECT, &wp)) < 0) {
         err = -errno;
         ioctl(uffd, UFFDIO_UNREGISTER, &reg.range);
         return err;
@@ -116,7 +122,8 @@ int plat_dirty_protect(uintptr_t addr, size_t len, bool protect)
 
     if ((err = get_fds(&uffd, &pagemap)))
         return err;
-    return ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) < 0 ? -errno : 0;
+    return FAULT_OR("ioctl/uffd", ENOMEM, -1,
+                    ioctl(uffd, UFFDIO_WRITEPROTECT, &wp)) < 0 ? -errno : 0;
 }
 
 int plat_dirty_scan(uintptr_t addr, size_t len, bool reset,
@@ -144,7 +151,8 @@ int plat_dirty_scan(uintptr_t addr, size_t len, bool reset,
         arg.vec_len = sizeof(regions) / sizeof(regions[0]);
         arg.category_mask = PAGE_IS_WRITTEN;
         arg.return_mask = PAGE_IS_WRITTEN;
-        n = ioctl(pagemap, PAGEMAP_SCAN, &arg);
+        n = FAULT_OR("ioctl/pagemap_scan", EPERM, -1,
+                     ioctl(pagemap, PAGEMAP_SCAN, &arg));
         if (n < 0)
             return -errno;
         for (long i = 0; i < n; i++)

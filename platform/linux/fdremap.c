@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "platform.h"
 
 #define MAX_CANDIDATES 256
@@ -86,9 +87,10 @@ static bool fd_fits(int fd, uint64_t dev, uint64_t ino, int prot)
     struct stat st;
     int fl;
 
-    if (fstat(fd, &st) < 0 || st.st_dev != dev || st.st_ino != ino)
+    if (FAULT_OR("fd/fstat", EBADF, -1, fstat(fd, &st)) < 0 ||
+        st.st_dev != dev || st.st_ino != ino)
         return false;
-    fl = fcntl(fd, F_GETFL);
+    fl = FAULT_OR("fd/fcntl", EBADF, -1, fcntl(fd, F_GETFL));
     if (fl < 0)
         return false;
     /* A shared mapping needs a readable fd, and a writable one for
@@ -110,16 +112,18 @@ static int find_candidates(uint64_t dev, uint64_t ino, int prot, int skip,
     int n = 0, dfd;
     DIR *dir;
 
-    dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    dfd = FAULT_OR("fd/open", EMFILE, -1,
+                   open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dfd < 0)
         return -errno;
-    dir = fdopendir(dfd);
+    dir = FAULT_OR("fd/fdopendir", ENOMEM, NULL, fdopendir(dfd));
     if (!dir) {
         int err = errno;
         close(dfd);
         return -err;
     }
-    while (n < max && (de = readdir(dir))) {
+    while (n < max &&
+           (de = FAULT_OR("fd/readdir", EIO, NULL, readdir(dir)))) {
         char *end;
         long fd = strtol(de->d_name, &end, 10);
         if (end == de->d_name || *end || fd < 0 || fd > INT32_MAX ||
@@ -137,7 +141,8 @@ static bool whole_file_mapped(int fd, const struct plat_vma *vma)
 {
     struct stat st;
 
-    return fstat(fd, &st) == 0 && st.st_size > 0 &&
+    return FAULT_OR("fd/fstat", EBADF, -1, fstat(fd, &st)) == 0 &&
+           st.st_size > 0 &&
            (uint64_t)st.st_size == vma->end - vma->start;
 }
 
@@ -150,14 +155,17 @@ static int try_fd(int fd, const struct plat_vma *vma, size_t len,
     void *p;
     int err;
 
-    p = mmap((void *)dst, len, prot, MAP_SHARED | MAP_FIXED, fd,
-             (off_t)vma->offset);
+    p = FAULT_SLOT_OR("mm/mmap", ENOMEM, dst, len, MAP_FAILED,
+                      mmap((void *)dst, len, prot, MAP_SHARED | MAP_FIXED,
+                           fd, (off_t)vma->offset));
     if (p == MAP_FAILED && errno == EINVAL && vma->offset &&
         whole_file_mapped(fd, vma)) {
         /* Some exporters rewrite a VMA's page offset into their own space:
          * a dma-buf mapped by a GEM driver shows the BO's fake offset.  A
          * VMA covering the whole object can only have started at 0. */
-        p = mmap((void *)dst, len, prot, MAP_SHARED | MAP_FIXED, fd, 0);
+        p = FAULT_SLOT_OR("mm/mmap", ENOMEM, dst, len, MAP_FAILED,
+                          mmap((void *)dst, len, prot,
+                               MAP_SHARED | MAP_FIXED, fd, 0));
     }
     if (p == MAP_FAILED) {
         err = -errno;
@@ -165,7 +173,8 @@ static int try_fd(int fd, const struct plat_vma *vma, size_t len,
     }
     /* The fd was checked before the mmap; a concurrent close and reopen of
      * the same number could have swapped the file in between. */
-    if (fstat(fd, &st) < 0 || st.st_dev != vma->dev || st.st_ino != vma->ino) {
+    if (FAULT_OR("fd/fstat", EBADF, -1, fstat(fd, &st)) < 0 ||
+        st.st_dev != vma->dev || st.st_ino != vma->ino) {
         plat_placeholder(dst, len);
         return -ESTALE;
     }

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "platform.h"
 #include "uapi.h"
 
@@ -39,13 +40,15 @@ static bool probe_procmap_query(void)
     struct procmap_query q;
     int fd, r;
 
-    fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    fd = FAULT_OR("fd/open", EMFILE, -1,
+                  open("/proc/self/maps", O_RDONLY | O_CLOEXEC));
     if (fd < 0)
         return false;
     memset(&q, 0, sizeof(q));
     q.size = sizeof(q);
     q.query_addr = (uintptr_t)&here;
-    r = ioctl(fd, PROCMAP_QUERY, &q);
+    r = FAULT_OR("ioctl/procmap_query", EPERM, -1,
+                 ioctl(fd, PROCMAP_QUERY, &q));
     close(fd);
     return r == 0 && q.vma_start <= (uintptr_t)&here &&
            (uintptr_t)&here < q.vma_end;
@@ -59,12 +62,14 @@ static bool probe_pagemap_scan(void)
     void *p;
     int fd, r;
 
-    p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-             -1, 0);
+    p = FAULT_OR("mm/mmap", ENOMEM, MAP_FAILED,
+                 mmap(NULL, page, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
     if (p == MAP_FAILED)
         return false;
     *(volatile char *)p = 1;
-    fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    fd = FAULT_OR("fd/open", EMFILE, -1,
+                  open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
     if (fd < 0) {
         munmap(p, page);
         return false;
@@ -79,7 +84,8 @@ static bool probe_pagemap_scan(void)
     arg.category_mask = PAGE_IS_PRESENT;
     arg.return_mask = PAGE_IS_PRESENT;
     /* Returns the number of regions filled: our one present page. */
-    r = ioctl(fd, PAGEMAP_SCAN, &arg);
+    r = FAULT_OR("ioctl/pagemap_scan", EPERM, -1,
+                 ioctl(fd, PAGEMAP_SCAN, &arg));
     close(fd);
     munmap(p, page);
     return r == 1 && region.start == (uintptr_t)p;
@@ -89,11 +95,13 @@ static bool probe_pagemap_scan(void)
  * vm.unprivileged_userfaultfd=0 refuses the full kind to the unprivileged. */
 static int open_uffd(void)
 {
-    int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+    int fd = (int)FAULT_OR("sys/userfaultfd", EPERM, -1,
+                           syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK));
 
     if (fd < 0 && errno == EPERM)
-        fd = (int)syscall(SYS_userfaultfd,
-                          O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
+        fd = (int)FAULT_OR("sys/userfaultfd", EPERM, -1,
+                           syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK |
+                                                        UFFD_USER_MODE_ONLY));
     return fd;
 }
 
@@ -109,7 +117,7 @@ static bool probe_uffd_wp_async(void)
     api.api = UFFD_API;
     api.features = UFFD_FEATURE_WP_ASYNC;
     /* Kernels that do not know a requested feature fail UFFDIO_API. */
-    ok = ioctl(fd, UFFDIO_API, &api) == 0 &&
+    ok = FAULT_OR("ioctl/uffd", EINVAL, -1, ioctl(fd, UFFDIO_API, &api)) == 0 &&
          (api.features & UFFD_FEATURE_WP_ASYNC);
     close(fd);
     return ok;
@@ -121,11 +129,13 @@ static bool probe_populate(void)
     void *p;
     bool ok;
 
-    p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-             -1, 0);
+    p = FAULT_OR("mm/mmap", ENOMEM, MAP_FAILED,
+                 mmap(NULL, page, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
     if (p == MAP_FAILED)
         return false;
-    ok = madvise(p, page, MADV_POPULATE_WRITE) == 0;
+    ok = FAULT_OR("mm/madvise", EINVAL, -1,
+                  madvise(p, page, MADV_POPULATE_WRITE)) == 0;
     munmap(p, page);
     return ok;
 }

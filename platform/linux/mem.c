@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "platform.h"
 #include "uapi.h"
 
@@ -47,8 +48,9 @@ int plat_reserve(uintptr_t addr, size_t len)
 
     if (!range_ok(addr, len))
         return -EINVAL;
-    p = mmap((void *)addr, len, PROT_NONE, PLACEHOLDER_FLAGS |
-             MAP_FIXED_NOREPLACE, -1, 0);
+    p = FAULT_OR("mm/mmap", ENOMEM, MAP_FAILED,
+                 mmap((void *)addr, len, PROT_NONE, PLACEHOLDER_FLAGS |
+                      MAP_FIXED_NOREPLACE, -1, 0));
     if (p == MAP_FAILED)
         return -errno;
     if ((uintptr_t)p != addr) {
@@ -64,8 +66,10 @@ int plat_placeholder(uintptr_t addr, size_t len)
 {
     if (!range_ok(addr, len))
         return -EINVAL;
-    if (mmap((void *)addr, len, PROT_NONE, PLACEHOLDER_FLAGS | MAP_FIXED, -1,
-             0) == MAP_FAILED)
+    if (FAULT_SLOT_OR("mm/mmap", ENOMEM, addr, len, MAP_FAILED,
+                      mmap((void *)addr, len, PROT_NONE,
+                           PLACEHOLDER_FLAGS | MAP_FIXED, -1, 0)) ==
+        MAP_FAILED)
         return -errno;
     return 0;
 }
@@ -91,8 +95,10 @@ int plat_map_anon(uintptr_t addr, size_t len, unsigned prot)
     if (!range_ok(addr, len) || (prot & ~(unsigned)(PLAT_PROT_READ |
                                                      PLAT_PROT_WRITE)))
         return -EINVAL;
-    if (mmap((void *)addr, len, (int)prot,
-             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+    if (FAULT_SLOT_OR("mm/mmap", ENOMEM, addr, len, MAP_FAILED,
+                      mmap((void *)addr, len, (int)prot,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)) ==
+        MAP_FAILED)
         return -errno;
     return 0;
 }
@@ -101,7 +107,7 @@ int plat_unmap(uintptr_t addr, size_t len)
 {
     if (!range_ok(addr, len))
         return -EINVAL;
-    if (munmap((void *)addr, len) < 0)
+    if (FAULT_OR("mm/munmap", ENOMEM, -1, munmap((void *)addr, len)) < 0)
         return -errno;
     return 0;
 }
@@ -114,10 +120,30 @@ int plat_mremap_dup(uintptr_t src, size_t len, uintptr_t dst)
         return -EINVAL;
     /* old_size 0 asks for a second mapping of the same pages instead of a
      * move; the kernel allows it for shared mappings only. */
-    p = mremap((void *)src, 0, len, MREMAP_MAYMOVE | MREMAP_FIXED,
-               (void *)dst);
+    p = FAULT_SLOT_OR("mm/mremap", ENOMEM, dst, len, MAP_FAILED,
+                      mremap((void *)src, 0, len,
+                             MREMAP_MAYMOVE | MREMAP_FIXED, (void *)dst));
     if (p == MAP_FAILED)
         return -errno;
+    return 0;
+}
+
+int plat_range_mapped(uintptr_t addr, size_t len)
+{
+    size_t page = plat_page_size();
+    unsigned char vec[64];
+
+    if (!range_ok(addr, len))
+        return -EINVAL;
+    /* mincore() fails with ENOMEM on any unmapped page of the range. */
+    for (size_t done = 0; done < len;) {
+        size_t n = len - done < sizeof(vec) * page ? len - done
+                                                    : sizeof(vec) * page;
+        if (FAULT_OR("mm/mincore", ENOMEM, -1,
+                     mincore((void *)(addr + done), n, vec)) < 0)
+            return -errno;
+        done += n;
+    }
     return 0;
 }
 
@@ -125,17 +151,19 @@ void plat_populate(uintptr_t addr, size_t len, bool write)
 {
     /* Best effort: a failure (old kernel, PROT_NONE, a driver that fills
      * pages only on access) only means the faults come later. */
-    (void)madvise((void *)addr, len,
-                  write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+    (void)FAULT_OR("mm/madvise", ENOMEM, -1,
+                   madvise((void *)addr, len,
+                           write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ));
 }
 
 int plat_shm_create(size_t size)
 {
-    int fd = memfd_create("lowmap", MFD_CLOEXEC);
+    int fd = FAULT_OR("fd/memfd_create", EMFILE, -1,
+                      memfd_create("lowmap", MFD_CLOEXEC));
 
     if (fd < 0)
         return -errno;
-    if (ftruncate(fd, (off_t)size) < 0) {
+    if (FAULT_OR("fd/ftruncate", ENOSPC, -1, ftruncate(fd, (off_t)size)) < 0) {
         int err = errno;
         close(fd);
         return -err;
@@ -149,7 +177,8 @@ int plat_map_shared(int fd, size_t size, uintptr_t *out)
 
     if (fd < 0 || !size || !out)
         return -EINVAL;
-    p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    p = FAULT_OR("mm/mmap", ENOMEM, MAP_FAILED,
+                 mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
     if (p == MAP_FAILED)
         return -errno;
     *out = (uintptr_t)p;

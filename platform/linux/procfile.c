@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "procfile.h"
+#include "fault.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +11,7 @@
 
 int plat_procfile_open(struct procfile *f, const char *path)
 {
-    f->fd = open(path, O_RDONLY | O_CLOEXEC);
+    f->fd = FAULT_OR("fd/open", EMFILE, -1, open(path, O_RDONLY | O_CLOEXEC));
     if (f->fd < 0)
         return -errno;
     f->pos = f->len = 0;
@@ -36,7 +37,9 @@ static ssize_t fill(struct procfile *f)
         f->pos = 0;
     }
     do
-        n = read(f->fd, f->buf + f->len, sizeof(f->buf) - 1 - f->len);
+        n = FAULT_OR("fd/read", EIO, -1,
+                     read(f->fd, f->buf + f->len,
+                          sizeof(f->buf) - 1 - f->len));
     while (n < 0 && errno == EINTR);
     if (n < 0)
         return -errno;

@@ -18,10 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "maps.h"
 #include "platform.h"
 #include "procfile.h"
@@ -59,7 +61,8 @@ static int maps_fd(void)
         if (old && (pid_t)(old >> 32) == self)
             return (int)(uint32_t)old;
 
-        fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+        fd = FAULT_OR("fd/open", EMFILE, -1,
+                      open("/proc/self/maps", O_RDONLY | O_CLOEXEC));
         if (fd < 0)
             return -errno;
         if (atomic_compare_exchange_strong(&maps_fd_state, &old,
@@ -181,7 +184,8 @@ again:
         q.vma_name_addr = (uintptr_t)name;
         q.vma_name_size = (uint32_t)name_size;
     }
-    if (ioctl(fd, PROCMAP_QUERY, &q) < 0) {
+    if (FAULT_OR("ioctl/procmap_query", EPERM, -1,
+                 ioctl(fd, PROCMAP_QUERY, &q)) < 0) {
         int err = errno;
         if ((err == EBADF || err == ENOTTY) && !retried++) {
             maps_fd_drop(fd);
@@ -210,7 +214,7 @@ static int maps_query(uintptr_t addr, struct plat_vma *out)
 
     r = plat_procfile_open(&f, "/proc/self/maps");
     if (r < 0)
-        return r;
+        return r == -ENOENT ? -ENOSYS : r; /* no /proc is not "unmapped" */
     while ((r = plat_procfile_next(&f, &line)) > 0) {
         struct plat_vma v;
         if (plat_maps_parse_line(line, &v, name, sizeof(name)) < 0)
@@ -359,7 +363,7 @@ static int walk_maps(struct hole_search *hs)
 
     r = plat_procfile_open(&f, "/proc/self/maps");
     if (r < 0)
-        return r;
+        return r == -ENOENT ? -ENOSYS : r;
     while ((r = plat_procfile_next(&f, &line)) > 0) {
         struct plat_vma v;
         if (plat_maps_parse_line(line, &v, NULL, 0) < 0)
@@ -371,6 +375,36 @@ static int walk_maps(struct hole_search *hs)
     }
     plat_procfile_close(&f);
     return r < 0 ? r : 0;
+}
+
+/*
+ * Without /proc (sandboxes that do not mount it, or deny it): ask the
+ * kernel instead, trying reservations from the top down.  Slower, and a
+ * hole found may be taken before the caller reserves it (callers retry).
+ */
+static int probe_hole(const struct hole_search *hs, uintptr_t *out)
+{
+    size_t step = hs->size > hs->align ? hs->size : hs->align;
+    uintptr_t cand = (hs->hi - hs->size) & ~(uintptr_t)(hs->align - 1);
+
+    for (; cand >= hs->lo && cand + hs->size <= hs->hi; cand -= step) {
+        void *p = FAULT_OR("mm/mmap", ENOMEM, MAP_FAILED,
+                           mmap((void *)cand, hs->size, PROT_NONE,
+                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+                                    MAP_FIXED_NOREPLACE, -1, 0));
+        if (p == (void *)cand) {
+            munmap(p, hs->size);
+            *out = cand;
+            return 0;
+        }
+        if (p != MAP_FAILED) /* no MAP_FIXED_NOREPLACE: a hint, missed */
+            munmap(p, hs->size);
+        else if (errno != EEXIST)
+            return -errno;
+        if (cand < step)
+            break;
+    }
+    return -ENOMEM;
 }
 
 int plat_find_hole(size_t size, size_t align, uintptr_t lo, uintptr_t hi,
@@ -401,7 +435,7 @@ int plat_find_hole(size_t size, size_t align, uintptr_t lo, uintptr_t hi,
     r = plat_vma_backend() == PLAT_VMA_PROCMAP_QUERY ? walk_pq(&hs)
                                                      : walk_maps(&hs);
     if (r < 0)
-        return r;
+        return probe_hole(&hs, out);
     hole_gap(&hs, hi); /* the space above the last VMA */
     if (!hs.best)
         return -ENOMEM;
