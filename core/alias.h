@@ -37,6 +37,9 @@ struct view {
      * average over @samples of them), to choose the next write-back. */
     double written;
     uint32_t samples;
+    /* Persistent shadow: what shadow and host last agreed on, per byte of
+     * the handle's range (shadow.c), or NULL. */
+    unsigned char *twin;
     /* Identity of the host VMA when the view was made, to tell a reused
      * address from the mapping we duplicated. */
     uint64_t dev, ino, offset;

@@ -14,7 +14,12 @@
  *    host wherever the holder may keep bytes.  Never dearer than a whole
  *    copy: a page read twice costs about what a page read and written does;
  *  - tracked: userfaultfd write-protection and PAGEMAP_SCAN (Linux 6.7+):
- *    a fault per written page, a scan per write-back.
+ *    a fault per written page, a scan per write-back;
+ *  - twin, for persistent views, whose host range the GL changes while
+ *    they live: a second copy holds what shadow and host last agreed on,
+ *    and each write-back compares the shadow with it and copies only the
+ *    bytes that differ, so a GL write to another byte of the same page is
+ *    never overwritten.
  *
  * Which one is cheapest depends on the machine (a write-protect fault costs
  * about ten times more on some than on others) and on how much of the
@@ -29,6 +34,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alias.h"
@@ -78,31 +84,56 @@ static bool may_compare(const lowmap_alias *a)
            lowmap__config()->dirty != LOWMAP__DIRTY_OFF;
 }
 
+/* Cost in ns of a tracked write-back finding @w of @n pages written (the
+ * copies of written pages are common to every method). */
+static double tracked_cost(double n, double w)
+{
+    const struct plat_dirty_costs *c = shadow_costs();
+
+    return (double)c->scan_ns_call + n * (double)c->scan_ns_page +
+           w * (double)c->fault_ns;
+}
+
 /*
- * Whether the next write-back of @a should be tracked.  Costs in ns for w
- * pages written out of n: tracked call + n*scan + w*fault, compared
- * n*compare,
- * (the copies of written pages are common to both).  Without history a
- * view compares.  A persistent view is always tracked where the kernel
- * can: a whole copy would put the shadow's stale bytes over what the GL
- * wrote to pages the client left alone.
+ * Whether the next write-back of @a should be tracked rather than
+ * compared: tracked call + n*scan + w*fault against n*compare, for w pages
+ * written out of n.  Without history a view compares.  Persistent views
+ * are tracked or twinned once and for all (shadow_start()).
  */
 static bool prefer_tracking(const lowmap_alias *a)
 {
     const struct plat_dirty_costs *c = shadow_costs();
     const struct view *v = a->view;
-    double n = (double)pages_of(a), tracked, compared;
+    double n = (double)pages_of(a);
 
     if (!can_track)
         return false;
     if (lowmap__config()->dirty == LOWMAP__DIRTY_TRACK || !may_compare(a))
-        return true;
+        return !v->twin;
     if (!v->samples)
         return false;
-    tracked = (double)c->scan_ns_call + n * (double)c->scan_ns_page +
-              v->written * (double)c->fault_ns;
-    compared = n * (double)c->compare_ns_page;
-    return tracked < compared;
+    return tracked_cost(n, v->written) < n * (double)c->compare_ns_page;
+}
+
+/*
+ * Whether a persistent view keeps a twin rather than kernel tracking:
+ * where the kernel cannot track, and where comparing every page costs less
+ * than a scan and one fault (a write-back of a persistent view comes at
+ * every command, with a page or so written).  LOWMAP_DIRTY=track and off
+ * keep their meaning.
+ */
+static bool prefer_twin(const lowmap_alias *a)
+{
+    const struct plat_dirty_costs *c = shadow_costs();
+    double n = (double)pages_of(a);
+    enum lowmap__dirty_mode mode = lowmap__config()->dirty;
+
+    if (!(a->access & LOWMAP_PERSISTENT) || mode == LOWMAP__DIRTY_OFF)
+        return false;
+    if (!can_track || mode == LOWMAP__DIRTY_COMPARE)
+        return true;
+    return mode == LOWMAP__DIRTY_AUTO &&
+           n * (double)c->compare_ns_page < tracked_cost(n, 1);
 }
 
 /* Learns from one write-back that found @pages written: a moving average
@@ -163,9 +194,14 @@ void shadow_start(lowmap_alias *a)
 {
     if (shadow_needs_copy_in(a->access))
         copy_in(a, 0, a->size);
+    if (!shadow_writes_back(a->access))
+        return;
+    /* The twin starts as what the host holds, like the shadow after its
+     * copy-in; without one (no memory) the view is tracked or copied. */
+    if (prefer_twin(a) && (a->view->twin = malloc(a->size)) != NULL)
+        memcpy(a->view->twin, a->host, a->size);
     /* Protect after the copy-in, so that only the caller's writes count. */
-    if (shadow_writes_back(a->access))
-        set_tracking(a, prefer_tracking(a));
+    set_tracking(a, prefer_tracking(a));
 }
 
 static void mark_written(void *ctx, uintptr_t start, uintptr_t end)
@@ -226,6 +262,9 @@ void shadow_refresh(lowmap_alias *a, size_t off, size_t size)
         refresh_tracked(a, off, size);
     else
         copy_in(a, off, size);
+    /* Shadow and host agree on the range now. */
+    if (a->view->twin)
+        memcpy(a->view->twin + off, (const char *)a->host + off, size);
 }
 
 /* A run of low pages, clipped to the handle: [lo, hi) as offsets. */
@@ -276,6 +315,49 @@ static size_t compare_out(lowmap_alias *a)
     return pages;
 }
 
+/* Copies to the host, and to the twin, the runs of bytes of [off,
+ * off+len) where shadow and twin differ: a byte the client did not write
+ * is never copied. */
+static void twin_out_bytes(lowmap_alias *a, size_t off, size_t len)
+{
+    const unsigned char *low = (const unsigned char *)a->ptr;
+    unsigned char *twin = a->view->twin, *host = (unsigned char *)a->host;
+    size_t i = off, end = off + len, run = 0;
+
+    while (i < end) {
+        if (low[i] == twin[i]) {
+            i++;
+            continue;
+        }
+        size_t start = i;
+        while (i < end && low[i] != twin[i])
+            i++;
+        memcpy(host + start, low + start, i - start);
+        memcpy(twin + start, low + start, i - start);
+        run += i - start;
+    }
+    counter_add(bytes_out, run);
+}
+
+/* Twin write-back; returns the pages that held client writes. */
+static size_t twin_out(lowmap_alias *a)
+{
+    size_t page = plat_page_size(), pages = 0;
+    uintptr_t lo = (uintptr_t)a->ptr, hi = lo + a->size;
+    uintptr_t at = lo & ~(uintptr_t)(page - 1);
+
+    for (; at < hi; at += page) {
+        uintptr_t start = at, end = at + page;
+        clip(a, &start, &end);
+        size_t off = start - lo;
+        if (memcmp(a->view->twin + off, (const char *)start, end - start)) {
+            twin_out_bytes(a, off, end - start);
+            pages++;
+        }
+    }
+    return pages;
+}
+
 /*
  * Write a shadow back by the method chosen for it, learn from what was
  * written, and choose for the next write-back when the view goes on
@@ -286,7 +368,10 @@ void shadow_write_back(lowmap_alias *a, bool keep)
     struct view *v = a->view;
     struct runs r = {a, 0};
 
-    if (v->tracked &&
+    if (v->twin) {
+        r.pages = twin_out(a);
+        counter_add(writeback_compared, 1);
+    } else if (v->tracked &&
         plat_dirty_scan(v->low, v->len, keep, copy_out_run, &r) == 0) {
         counter_add(writeback_tracked, 1);
     } else if (may_compare(a)) {

@@ -86,6 +86,7 @@ static void slot_unmap(uintptr_t low, size_t len)
 void view_destroy(struct view *v)
 {
     slot_unmap(v->low, v->len);
+    free(v->twin);
     free(v);
 }
 

@@ -334,15 +334,37 @@ Test(shadow, release_copies_back_everything_with_dirty_off)
     release_after_one_write(true);
 }
 
-/* A persistent view is tracked where the kernel can: the host's own write
- * to a page low never wrote is not copied over. */
-Test(shadow, persistent_release_leaves_the_hosts_writes_alone)
+/*
+ * Persistent views, whose host range the GL changes while they live: the
+ * host's own writes survive every write-back.  Tracked (LOWMAP_DIRTY=
+ * track) they survive in pages the caller did not write; twinned (the
+ * choice where compares are cheap, and what LOWMAP_DIRTY=compare forces)
+ * in every byte the caller did not write, even in the same page; with
+ * LOWMAP_DIRTY=off the whole range goes back.
+ */
+enum wb { TRACKED, TWIN, WHOLE };
+
+static enum wb persistent_mode(enum wb want)
+{
+    static const char *const names[] = {"track", "compare", "off"};
+
+    setenv("LOWMAP_DIRTY", names[want], 1);
+    if (want == TRACKED && !tracking())
+        cr_skip_test("the kernel does not track writes here");
+    return want;
+}
+
+/* What a write-back of @written bytes in a page of @page_bytes copies. */
+static size_t expected_out(enum wb m, size_t written, size_t page_bytes)
+{
+    return m == TRACKED ? page_bytes : m == TWIN ? written : D_SIZE;
+}
+
+static void persistent_release(enum wb m)
 {
     unsigned char *base = map_anon(4 * PAGE, MAP_PRIVATE);
     unsigned char *host = base + LEAD;
 
-    if (!tracking())
-        cr_skip_test("the kernel does not track writes here");
     fill(host, D_SIZE, 1);
     lowmap_alias *a = alias_ok(host, D_SIZE, LOWMAP_READ | LOWMAP_WRITE |
                                                  LOWMAP_PERSISTENT);
@@ -350,19 +372,42 @@ Test(shadow, persistent_release_leaves_the_hosts_writes_alone)
     struct lowmap_stats s0 = stats_now();
 
     low[page_off(2) + 5] = 0;
-    host[10] = 0;
+    host[10] = 0;                 /* the host's own, in another page */
+    host[page_off(2) + 9] = 0x33; /* and in the page low wrote */
     cr_assert(lowmap_alias_release(a) == 0);
     struct lowmap_stats s1 = stats_now();
-    cr_assert(s1.bytes_copied_out - s0.bytes_copied_out == page_len(2));
-    cr_assert(s1.writebacks_tracked == s0.writebacks_tracked + 1);
+    cr_assert_eq(s1.bytes_copied_out - s0.bytes_copied_out,
+                 expected_out(m, 1, page_len(2)));
     cr_assert(host[page_off(2) + 5] == 0, "the low write was lost");
-    cr_assert(host[10] == 0, "an unwritten page was copied back");
+    if (m != WHOLE)
+        cr_assert(host[10] == 0, "an unwritten page was copied back");
+    if (m == TWIN)
+        cr_assert(host[page_off(2) + 9] == 0x33,
+                  "an unwritten byte was copied back");
+    cr_assert_eq(m == TRACKED ? s1.writebacks_tracked - s0.writebacks_tracked
+                 : m == TWIN  ? s1.writebacks_compared - s0.writebacks_compared
+                              : s1.writebacks_whole - s0.writebacks_whole,
+                 1);
+}
+
+Test(shadow, persistent_release_tracked)
+{
+    persistent_release(persistent_mode(TRACKED));
+}
+
+Test(shadow, persistent_release_twin)
+{
+    persistent_release(persistent_mode(TWIN));
+}
+
+Test(shadow, persistent_release_whole)
+{
+    persistent_release(persistent_mode(WHOLE));
 }
 
 /* Sync publishes what was written since the previous sync. */
-Test(shadow, sync_publishes_writes_since_last_sync)
+static void sync_since_last(enum wb m)
 {
-    int tracked = tracking();
     unsigned char *base = map_anon(4 * PAGE, MAP_PRIVATE);
     unsigned char *host = base + LEAD;
 
@@ -376,24 +421,39 @@ Test(shadow, sync_publishes_writes_since_last_sync)
     cr_assert(lowmap_alias_sync(a) == 0);
     struct lowmap_stats s1 = stats_now();
     cr_assert(host[3] == 0);
-    cr_assert(s1.bytes_copied_out - s0.bytes_copied_out ==
-              (tracked ? page_len(0) : D_SIZE));
+    cr_assert_eq(s1.bytes_copied_out - s0.bytes_copied_out,
+                 expected_out(m, 1, page_len(0)));
 
     low[page_off(3) + 1] = 0;
     host[page_off(1) + 1] = 0x42; /* the host's own, in an unwritten page */
     cr_assert(lowmap_alias_sync(a) == 0);
     struct lowmap_stats s2 = stats_now();
     cr_assert(host[page_off(3) + 1] == 0);
-    cr_assert(s2.bytes_copied_out - s1.bytes_copied_out ==
-              (tracked ? page_len(3) : D_SIZE));
-    if (tracked)
+    cr_assert_eq(s2.bytes_copied_out - s1.bytes_copied_out,
+                 expected_out(m, 1, page_len(3)));
+    if (m != WHOLE)
         cr_assert(host[page_off(1) + 1] == 0x42);
 
-    /* Nothing written since: nothing to copy where writes are tracked. */
+    /* Nothing written since: nothing to copy but where nothing is known. */
     cr_assert(lowmap_alias_sync(a) == 0);
-    cr_assert(stats_now().bytes_copied_out - s2.bytes_copied_out ==
-              (tracked ? 0 : D_SIZE));
+    cr_assert_eq(stats_now().bytes_copied_out - s2.bytes_copied_out,
+                 m == WHOLE ? D_SIZE : 0);
     cr_assert(lowmap_alias_release(a) == 0);
+}
+
+Test(shadow, sync_publishes_writes_since_last_sync_tracked)
+{
+    sync_since_last(persistent_mode(TRACKED));
+}
+
+Test(shadow, sync_publishes_writes_since_last_sync_twin)
+{
+    sync_since_last(persistent_mode(TWIN));
+}
+
+Test(shadow, sync_publishes_writes_since_last_sync_whole)
+{
+    sync_since_last(persistent_mode(WHOLE));
 }
 
 /* Explicit-flush and read-only maps publish nothing on sync. */
