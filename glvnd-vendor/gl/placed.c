@@ -18,11 +18,13 @@
  * AMD_pinned_memory themselves bind before each use).
  *
  * Which buffers (LOWMAP_PLACED): by default (auto) immutable storage with
- * GL_MAP_PERSISTENT_BIT, every buffer on a software rasterizer (its
- * buffers live in system memory anyway, and their maps are otherwise
- * shadows), and elsewhere a buffer whose maps fell to the shadow path, at
- * its next specification.  GPU drivers' own buffers stay in their memory:
- * their maps are zero-copy views already (fd re-mmap).
+ * GL_MAP_PERSISTENT_BIT, and on a GPU driver a buffer whose maps fell to
+ * the shadow path, at its next specification; GPU drivers' other buffers
+ * stay in their memory, where their maps are zero-copy views already (fd
+ * re-mmap).  Not every buffer on llvmpipe: it does not order fragment
+ * shaders' reads of pinned memory with later CPU writes to it, so a
+ * storage buffer updated between two draws would show the earlier draw
+ * the new bytes.  LOWMAP_PLACED=all places every buffer anyway.
  *
  * Freeing: after re-specification or deletion the host may still read the
  * old storage from commands in flight (llvmpipe executes lazily), so the
@@ -67,9 +69,7 @@ const char *lm_placed_rule(const struct lm_context_info *info)
     case LM_PLACED_ALL: return "every buffer";
     case LM_PLACED_PERSISTENT: return "persistent storage";
     default:
-        return info->software ? "every buffer (software rasterizer) in "
-                                "lowmap's own arena, persistent storage "
-                                "in a translator's"
+        return info->software ? "persistent storage (software rasterizer)"
                               : "persistent storage, and buffers whose maps "
                                 "were shadows in lowmap's own arena";
     }
@@ -97,8 +97,12 @@ static bool wanted(struct lm_context *ctx, bool persistent, bool shadowed)
     case LM_PLACED_ALL: return true;
     case LM_PLACED_PERSISTENT: return persistent;
     default:
+        /* Not on a software rasterizer: llvmpipe does not order fragment
+         * shaders' reads of pinned memory with later CPU writes to it
+         * (storage buffers updated between draws show the new bytes to
+         * the earlier draw), so its buffers stay its own unless asked. */
         return persistent ||
-               ((info->software || shadowed) && arena_is_ours());
+               (shadowed && !info->software && arena_is_ours());
     }
 }
 

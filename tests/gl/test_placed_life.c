@@ -1,5 +1,5 @@
 /*
- * Placed storage for every buffer (the default on a software rasterizer):
+ * Placed storage for every buffer (LOWMAP_PLACED=all):
  * a deleted buffer the GL still reaches keeps its contents, and orphaning
  * recycles placed blocks instead of mapping new ones.
  *
@@ -23,6 +23,7 @@
 
 static void setup(void)
 {
+    setenv("LOWMAP_PLACED", "all", 1);
     gt_setup();
     if (!gt_has_ext("GL_AMD_pinned_memory"))
         cr_skip_test("host lacks GL_AMD_pinned_memory");
