@@ -9,6 +9,7 @@ PACKAGES=(
   libglvnd-dev libegl-dev libgl-dev libgles-dev libx11-dev libxcb1-dev
   libegl-mesa0 libglx-mesa0 libgl1-mesa-dri
   xvfb xauth mesa-utils piglit
+  apitrace glmark2-x11 glmark2-es2-x11
   clang libclang-rt-14-dev
   abigail-tools valgrind
 )
@@ -23,5 +24,5 @@ done
 echo "lowmap: installing ${missing[*]}" >&2
 [ "$(id -u)" -eq 0 ] || { echo "lowmap: run as root to install packages" >&2; exit 1; }
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+apt-get -o DPkg::Lock::Timeout=900 update -q
+apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${missing[@]}"
