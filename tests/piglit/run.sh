@@ -55,13 +55,12 @@ if ! python3 "$here/list-tests.py" "$root" >"$out/list"; then
   echo "piglit: cannot read piglit's test profile in $root" >&2
   exit 1
 fi
+# Our picks, unless piglit lists the same command (-auto/-fbo aside).
+cut -f2- "$out/list" | sed -E 's/\t-auto(\t-fbo)?$//' >"$out/commands"
 grep -v '^#' "$here/buffer-tests.txt" | grep -v '^$' | while read -r line; do
   words=$(tr ' ' '\t' <<<"$line")
-  # Already listed under piglit's name (its command, -auto/-fbo aside)?
-  if ! cut -f2- "$out/list" | sed -E 's/\t-auto(\t-fbo)?$//' |
-       grep -qxF "$words"; then
+  grep -qxF "$words" "$out/commands" ||
     printf 'ours@%s\t%s\t-auto\t-fbo\n' "$line" "$words"
-  fi
 done >>"$out/list"
 # Without a window system every test must draw into an FBO; piglit's
 # runner leaves -fbo off the tests it runs one at a time.
