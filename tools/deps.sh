@@ -9,6 +9,7 @@ PACKAGES=(
   libglvnd-dev libegl-dev libgl-dev libgles-dev libx11-dev libxcb1-dev
   libegl-mesa0 libglx-mesa0 libgl1-mesa-dri
   xvfb xauth mesa-utils piglit
+  apitrace glmark2-x11 glmark2-es2-x11
   clang libclang-rt-14-dev
   abigail-tools valgrind
   fiu-utils libfiu-dev libseccomp-dev

@@ -38,8 +38,14 @@ unsigned lm_access_from_bits(GLbitfield a)
         acc |= LOWMAP_COHERENT;
     if (a & (GL_MAP_INVALIDATE_RANGE_BIT | GL_MAP_INVALIDATE_BUFFER_BIT))
         acc |= LOWMAP_INVALIDATE;
-    if (a & GL_MAP_FLUSH_EXPLICIT_BIT)
-        acc |= LOWMAP_FLUSH_EXPLICIT;
+    /* GL_MAP_FLUSH_EXPLICIT_BIT is not passed down.  GL leaves bytes
+     * written but never flushed undefined, yet every driver that maps its
+     * storage directly (llvmpipe, most GTT buffers) shows them after the
+     * unmap, and programs rely on it (piglit's named-buffers test writes
+     * one float and flushes another byte).  So a shadow of an explicit
+     * map behaves like any write map: copied in, its written pages back at
+     * unmap and at persistent maps' synchronisation points; each flush
+     * still copies its range at once. */
     if (a & GL_MAP_CLIENT_POINTER_BIT_MESA)
         acc |= LOWMAP_CLIENT_RANGE;
     /* GL_MAP_UNSYNCHRONIZED_BIT concerns the host's synchronisation only. */
@@ -85,12 +91,6 @@ static bool is_shadow(const struct lm_view *view)
            lowmap_alias_strategy(view->alias) == LOWMAP_STRATEGY_SHADOW;
 }
 
-/* Whether a shadow made with @access copies the pages written back when
- * asked to sync (the core's rule: written, not flushed explicitly). */
-static bool syncs_writes(unsigned access)
-{
-    return (access & LOWMAP_WRITE) && !(access & LOWMAP_FLUSH_EXPLICIT);
-}
 
 void lm_buffer_drop_kept(struct lm_buffer *buf)
 {
@@ -117,12 +117,9 @@ void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive)
         lm_view_release(&buf->map, host_alive);
     else if (buf->map_kept && host_alive && is_shadow(&buf->map)) {
         /* Kept for the next map: publish now what release would copy.
-         * The shadow then equals the buffer if it did at map time and
-         * no write was left unflushed. */
-        if (syncs_writes(buf->map.access))
+         * The shadow then equals the buffer if it did at map time. */
+        if (buf->map.access & LOWMAP_WRITE)
             lowmap_alias_sync(buf->map.alias);
-        buf->kept_in_sync = buf->kept_in_sync &&
-                            !(buf->map.access & LOWMAP_FLUSH_EXPLICIT);
         buf->kept_writes = lm_gl_writes_now();
     }
     memset(&buf->map, 0, sizeof(buf->map));
@@ -133,19 +130,18 @@ void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive)
 }
 
 /* Whether a new shadow made with @acc starts as a copy of the buffer (the
- * core's rule for copying in). */
+ * core's rule for copying in; explicit flushing is not passed down). */
 static bool starts_in_sync(unsigned acc)
 {
-    return !(acc & LOWMAP_INVALIDATE) &&
-           !((acc & LOWMAP_FLUSH_EXPLICIT) && !(acc & LOWMAP_READ));
+    return !(acc & LOWMAP_INVALIDATE);
 }
 
 /*
  * Whether the kept shadow may serve a map of [host, host+len) with @acc,
  * and if so, bring it up to date.  Only the same range (a dirty page is
  * copied whole, so a page shared with bytes outside the map must hold the
- * buffer's own bytes) and the same read/write/explicit-flush shape (the
- * core decides what a sync copies from the access given at create time).
+ * buffer's own bytes) and the same read/write shape (the core decides
+ * what a sync copies from the access given at create time).
  * Persistent and client-range maps always get views of their own.
  *
  * A shadow that equalled the buffer at the last unmap still does when no
@@ -155,7 +151,7 @@ static bool starts_in_sync(unsigned acc)
 static bool reuse_shadow(struct lm_buffer *buf, const char *host, size_t len,
                          unsigned acc)
 {
-    const unsigned shape = LOWMAP_READ | LOWMAP_WRITE | LOWMAP_FLUSH_EXPLICIT;
+    const unsigned shape = LOWMAP_READ | LOWMAP_WRITE;
     struct lm_view *kept = &buf->kept;
 
     if (host != kept->host || len != kept->size ||
