@@ -155,9 +155,9 @@ int main(void)
            placed ? placed : "auto",
            !placed || strcmp(placed, "auto") == 0
                ? "where the host has GL_AMD_pinned_memory: persistent "
-                 "storage; every buffer on a software rasterizer and those "
-                 "whose maps were shadows, in lowmap's own arena "
-                 "(LOWMAP_DEBUG=info names the rule per context)"
+                 "storage, and on a GPU driver buffers whose maps were "
+                 "shadows, in lowmap's own arena (LOWMAP_DEBUG=info names "
+                 "the rule per context)"
            : strcmp(placed, "all") == 0 ? "every buffer"
            : strcmp(placed, "off") == 0 ? "none"
                                         : "persistent storage");
