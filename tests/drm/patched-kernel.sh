@@ -21,14 +21,14 @@ for p in build-essential flex bison bc libelf-dev qemu-system-x86; do
     need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q \
     --no-install-recommends "${need[@]}" >/dev/null
 fi
 
 src="$work/linux"
 if [ ! -f "$src/Makefile" ]; then
   pkg=$(apt-cache depends linux-source | sed -n 's/^ *Depends: \(linux-source-[0-9.]*\)$/\1/p' | head -n1)
-  [ -n "$pkg" ] || { apt-get update -q >/dev/null; pkg=$(apt-cache depends linux-source | sed -n 's/^ *Depends: \(linux-source-[0-9.]*\)$/\1/p' | head -n1); }
+  [ -n "$pkg" ] || { apt-get -o DPkg::Lock::Timeout=900 update -q >/dev/null; pkg=$(apt-cache depends linux-source | sed -n 's/^ *Depends: \(linux-source-[0-9.]*\)$/\1/p' | head -n1); }
   (cd "$work" && apt-get download "$pkg" >/dev/null)
   dpkg-deb -x "$work/${pkg}"_*.deb "$work/deb"
   mkdir -p "$src"

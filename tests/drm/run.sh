@@ -19,7 +19,7 @@ say() { echo "drm stage: $*"; }
 
 if ! command -v qemu-system-x86_64 >/dev/null; then
   say "installing qemu-system-x86"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q \
     --no-install-recommends qemu-system-x86 >/dev/null
 fi
 
@@ -28,12 +28,12 @@ fetch() { # package name into $work/debs, once
   ls "$work"/debs/"$1"_*.deb >/dev/null 2>&1 && return 0
   mkdir -p "$work/debs"
   (cd "$work/debs" && apt-get download "$1" >/dev/null 2>&1) ||
-    { apt-get update -q >/dev/null && (cd "$work/debs" && apt-get download "$1" >/dev/null); }
+    { apt-get -o DPkg::Lock::Timeout=900 update -q >/dev/null && (cd "$work/debs" && apt-get download "$1" >/dev/null); }
 }
 kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
        sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1)
 if [ -z "$kpkg" ]; then
-  apt-get update -q >/dev/null
+  apt-get -o DPkg::Lock::Timeout=900 update -q >/dev/null
   kpkg=$(apt-cache depends linux-image-amd64 |
          sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1)
 fi
