@@ -34,11 +34,12 @@ export ROBUST_CYCLES=${ROBUST_CYCLES:-50000}
 
 # Not here: programs that are not instrumented but would load the
 # instrumented vendor (gl_test_map_glx's shell and Xvfb, piglit through
-# lowmap-run), and the integration harnesses, whose address-space layout
-# checks do not hold with ASan's shadow in place.
+# lowmap-run, apitrace's recorder and replayer), and the integration
+# harnesses, whose address-space layout checks do not hold with ASan's
+# shadow in place.
 log=$(mktemp)
 set +e
-ctest --test-dir "$dir" -L '^gl$' -LE piglit \
+ctest --test-dir "$dir" -L '^gl$' -LE '^(piglit|apitrace)$' \
   -E '^(gl_test_map_glx|integration_.*)$' -j "$jobs" \
   --output-on-failure 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
