@@ -11,8 +11,8 @@
  *    the pages that differ.  Right for views that are not persistent: while
  *    such a view lives only its holder changes the host range (the GL
  *    forbids writing a mapped buffer), and the shadow starts equal to the
- *    host wherever the holder may keep bytes.  Never dearer than a whole
- *    copy: a page read twice costs about what a page read and written does;
+ *    host wherever the holder may keep bytes.  About what a whole copy
+ *    costs: a page read twice against a page read and written;
  *  - tracked: userfaultfd write-protection and PAGEMAP_SCAN (Linux 6.7+):
  *    a fault per written page, a scan per write-back;
  *  - twin, for persistent views, whose host range the GL changes while
@@ -26,7 +26,8 @@
  * range the caller writes.  So the costs are measured once, at first need,
  * and each view learns how many pages its write-backs found written; after
  * each write-back it switches to tracking or away from it for the next.
- * A new view compares: it costs no more than a whole copy, and it learns.
+ * A new view compares: it costs about what a whole copy does, and it
+ * learns.
  *
  * The view is the handle's alone: nothing here takes the core lock except
  * the one-time calibration.
