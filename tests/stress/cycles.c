@@ -24,7 +24,9 @@
 #define MAX_SIZE MiB
 #define REGION (MAX_SIZE + 2 * PAGE)
 
-TestSuite(cycles, .init = env_reset, .timeout = 60);
+/* Generous: short-lived shadows pay a compare, and persistent ones a twin,
+ * per cycle, and CI runs this beside a QEMU guest. */
+TestSuite(cycles, .init = env_reset, .timeout = 150);
 
 enum host_kind { MEMFD, PRIVATE, PLACED, LOW };
 
