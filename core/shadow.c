@@ -295,9 +295,11 @@ static void copy_out_run(void *ctx, uintptr_t start, uintptr_t end)
         shadow_copy_out(r->a, start - (uintptr_t)r->a->ptr, end - start);
 }
 
-/* Copies back the pages of the range that differ from the host; returns
- * how many did. */
-static size_t compare_out(lowmap_alias *a)
+/* Hands @out each page of the range, clipped to the handle, where the
+ * shadow differs from @ref (the host, or the twin: both indexed like the
+ * handle); returns how many there were. */
+static size_t differing_pages(lowmap_alias *a, const unsigned char *ref,
+                              void (*out)(lowmap_alias *, size_t, size_t))
 {
     size_t page = plat_page_size(), pages = 0;
     uintptr_t lo = (uintptr_t)a->ptr, hi = lo + a->size;
@@ -307,9 +309,8 @@ static size_t compare_out(lowmap_alias *a)
         uintptr_t start = at, end = at + page;
         clip(a, &start, &end);
         size_t off = start - lo;
-        if (memcmp((const char *)a->host + off, (const char *)start,
-                   end - start) != 0) {
-            shadow_copy_out(a, off, end - start);
+        if (memcmp(ref + off, (const void *)start, end - start) != 0) {
+            out(a, off, end - start);
             pages++;
         }
     }
@@ -340,25 +341,6 @@ static void twin_out_bytes(lowmap_alias *a, size_t off, size_t len)
     counter_add(bytes_out, run);
 }
 
-/* Twin write-back; returns the pages that held client writes. */
-static size_t twin_out(lowmap_alias *a)
-{
-    size_t page = plat_page_size(), pages = 0;
-    uintptr_t lo = (uintptr_t)a->ptr, hi = lo + a->size;
-    uintptr_t at = lo & ~(uintptr_t)(page - 1);
-
-    for (; at < hi; at += page) {
-        uintptr_t start = at, end = at + page;
-        clip(a, &start, &end);
-        size_t off = start - lo;
-        if (memcmp(a->view->twin + off, (const char *)start, end - start)) {
-            twin_out_bytes(a, off, end - start);
-            pages++;
-        }
-    }
-    return pages;
-}
-
 /*
  * Write a shadow back by the method chosen for it, learn from what was
  * written, and choose for the next write-back when the view goes on
@@ -370,7 +352,7 @@ void shadow_write_back(lowmap_alias *a, bool keep)
     struct runs r = {a, 0};
 
     if (v->twin) {
-        r.pages = twin_out(a);
+        r.pages = differing_pages(a, v->twin, twin_out_bytes);
         counter_add(writeback_compared, 1);
     } else if (v->tracked &&
         plat_dirty_scan(v->low, v->len, keep, copy_out_run, &r) == 0) {
@@ -378,7 +360,7 @@ void shadow_write_back(lowmap_alias *a, bool keep)
     } else if (may_compare(a)) {
         /* A failed scan may have copied some runs already; the compare
          * finds them equal now. */
-        r.pages = compare_out(a);
+        r.pages = differing_pages(a, a->host, shadow_copy_out);
         counter_add(writeback_compared, 1);
     } else {
         shadow_copy_out(a, 0, a->size);
