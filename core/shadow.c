@@ -188,6 +188,10 @@ static void copy_in(lowmap_alias *a, size_t off, size_t size)
 void shadow_copy_out(lowmap_alias *a, size_t off, size_t size)
 {
     memcpy((char *)a->host + off, (const char *)a->ptr + off, size);
+    /* Host and shadow agree there now: a later write of the twin's old
+     * value must still count as a change (explicit flushes come here). */
+    if (a->view->twin)
+        memcpy(a->view->twin + off, (const char *)a->ptr + off, size);
     counter_add(bytes_out, size);
 }
 

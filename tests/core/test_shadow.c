@@ -168,8 +168,13 @@ ParameterizedTest(struct access_case *c, shadow,
 
     cr_assert(lowmap_alias_release(a) == 0);
     struct lowmap_stats s1 = stats_now();
-    cr_assert(s1.bytes_copied_out - s0.bytes_copied_out ==
-              110 + (release_copies_out(access) ? SIZE : 0));
+    /* A persistent twin already knows the flushed bytes went out; kernel
+     * tracking copies their pages again. */
+    size_t out = s1.bytes_copied_out - s0.bytes_copied_out;
+    cr_assert(out == 110 + (release_copies_out(access) ? SIZE : 0) ||
+                  ((access & LOWMAP_PERSISTENT) &&
+                   release_copies_out(access) && out == SIZE),
+              "access %#x: %zu bytes copied out", access, out);
     if (!release_copies_out(access))
         cr_assert(memcmp(h.range + 105, want + 105, SIZE - 10 - 105) == 0,
                   "access %#x: unflushed bytes reached the host", access);
@@ -552,4 +557,26 @@ Test(shadow, discard_copies_nothing_back)
     cr_assert(stats_now().aliases_live == s0.aliases_live - 1);
     cr_assert(lowmap_alias_discard(a) == LOWMAP_EALREADY);
     cr_assert(lowmap_alias_release(a) == LOWMAP_EALREADY);
+}
+
+/* An explicit flush makes host and twin agree: writing back the host's
+ * old value afterwards is still a change (found by fuzzing). */
+Test(shadow, twin_sees_a_write_of_the_old_value_after_a_flush)
+{
+    unsigned char *host = map_anon(PAGE, MAP_PRIVATE);
+
+    persistent_mode(TWIN);
+    fill(host, PAGE, 1);
+    lowmap_alias *a = alias_ok(host, 256, LOWMAP_READ | LOWMAP_WRITE |
+                                              LOWMAP_PERSISTENT |
+                                              LOWMAP_INVALIDATE);
+    unsigned char *low = lowmap_alias_ptr(a);
+    unsigned char old = host[0x22];
+
+    low[0x22] = (unsigned char)(old ^ 0xff);
+    cr_assert(lowmap_alias_flush(a, 0x20, 0x4d) == 0);
+    cr_assert(host[0x22] == (unsigned char)(old ^ 0xff));
+    low[0x22] = old;
+    cr_assert(lowmap_alias_release(a) == 0);
+    cr_assert(host[0x22] == old, "the write of the old value was lost");
 }
