@@ -44,6 +44,7 @@ void lm_bind_buffer_base(enum lm_host slot, GLenum target, GLuint index,
                          GLuint buffer)
 {
     note_target(target, buffer != 0);
+    lm_order_note_binding(target, buffer);
     ((base_fn)lm_host(slot))(target, index, buffer);
 }
 
@@ -51,6 +52,7 @@ void lm_bind_buffer_range(enum lm_host slot, GLenum target, GLuint index,
                           GLuint buffer, GLintptr offset, GLsizeiptr size)
 {
     note_target(target, buffer != 0);
+    lm_order_note_binding(target, buffer);
     ((range_fn)lm_host(slot))(target, index, buffer, offset, size);
 }
 
@@ -60,6 +62,8 @@ void lm_bind_buffers(enum lm_host slot, GLenum target, GLuint first,
 {
     /* A NULL list unbinds; the host checks the rest. */
     note_target(target, buffers && count > 0);
+    for (GLsizei i = 0; buffers && i < count; i++)
+        lm_order_note_binding(target, buffers[i]);
     if (slot == LM_HOST_glBindBuffersBase)
         ((buffers_base_fn)lm_host(slot))(target, first, count, buffers);
     else

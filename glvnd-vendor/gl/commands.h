@@ -31,6 +31,17 @@
         ((void(APIENTRY *) params)lm_host(LM_HOST_##n)) args;                \
     }
 
+/* Commands on the buffer their first argument names (a target, or a
+ * buffer for the direct state access twins): ordered with the draws
+ * before them (order.c), then as LM_WRITER. */
+#define LM_BUFFER_WRITER(n, params, args, first)                             \
+    static void APIENTRY hook_##n params                                     \
+    {                                                                        \
+        lm_order_buffer(LM_HOST_##n, first);                                 \
+        lm_before_writer();                                                  \
+        ((void(APIENTRY *) params)lm_host(LM_HOST_##n)) args;                \
+    }
+
 /* Draws. */
 #define LM_WRAP_draw_arrays(n)                                               \
     LM_COMMAND(n, (GLenum m, GLint f, GLsizei c), (m, f, c))
@@ -119,17 +130,25 @@
 /* Buffer to buffer, and buffer updates (the GL writes the storage: client
  * pages still unpublished there must reach it first). */
 #define LM_WRAP_copy_buffer(n)                                               \
-    LM_WRITER(n, (GLenum r, GLenum w, GLintptr ro, GLintptr wo,             \
-                   GLsizeiptr s), (r, w, ro, wo, s))
+    static void APIENTRY hook_##n(GLenum r, GLenum w, GLintptr ro,           \
+                                  GLintptr wo, GLsizeiptr s)                 \
+    {                                                                        \
+        lm_order_buffer(LM_HOST_##n, r);                                     \
+        lm_order_buffer(LM_HOST_##n, w);                                     \
+        lm_before_writer();                                                  \
+        ((void(APIENTRY *)(GLenum, GLenum, GLintptr, GLintptr, GLsizeiptr))  \
+             lm_host(LM_HOST_##n))(r, w, ro, wo, s);                         \
+    }
 #define LM_WRAP_buffer_sub_data(n)                                           \
-    LM_WRITER(n, (GLenum t, GLintptr o, GLsizeiptr s, const void *d),       \
-               (t, o, s, d))
+    LM_BUFFER_WRITER(n, (GLenum t, GLintptr o, GLsizeiptr s, const void *d),\
+                     (t, o, s, d), t)
 #define LM_WRAP_clear_buffer_data(n)                                         \
-    LM_WRITER(n, (GLenum t, GLenum i, GLenum f, GLenum y, const void *d),   \
-               (t, i, f, y, d))
+    LM_BUFFER_WRITER(n, (GLenum t, GLenum i, GLenum f, GLenum y,            \
+                         const void *d), (t, i, f, y, d), t)
 #define LM_WRAP_clear_buffer_sub_data(n)                                     \
-    LM_WRITER(n, (GLenum t, GLenum i, GLintptr o, GLsizeiptr s, GLenum f,   \
-                   GLenum y, const void *d), (t, i, o, s, f, y, d))
+    LM_BUFFER_WRITER(n, (GLenum t, GLenum i, GLintptr o, GLsizeiptr s,      \
+                         GLenum f, GLenum y, const void *d),                \
+                     (t, i, o, s, f, y, d), t)
 #define LM_WRAP_query_buffer_object(n)                                       \
     LM_WRITER(n, (GLuint q, GLuint b, GLenum p, GLintptr o), (q, b, p, o))
 

@@ -108,8 +108,8 @@ typedef void(APIENTRY *lm_get_named_buffer_parameteri64v_fn)(GLuint, GLenum,
 
 /* LOWMAP_PLACED: which buffers get placed storage where the host can. */
 enum lm_placed_mode {
-    LM_PLACED_AUTO,       /* persistent ones, every one on a software
-                           * rasterizer, and those whose maps were shadows */
+    LM_PLACED_AUTO,       /* persistent ones, and those whose maps were
+                           * shadows (placed.c, adopt.c) */
     LM_PLACED_OFF,
     LM_PLACED_PERSISTENT, /* immutable storage with GL_MAP_PERSISTENT_BIT */
     LM_PLACED_ALL,
@@ -184,6 +184,11 @@ struct lm_buffer {
     /* A map of this buffer fell to the shadow path: with LOWMAP_PLACED=auto
      * its next storage is placed. */
     bool shadowed;
+    /* Bound as a storage or atomic counter buffer on a software
+     * rasterizer (order.c). */
+    bool shader_storage;
+    /* A shadowed map made it a candidate for placed storage (adopt.c). */
+    bool adoptable;
 
     /* GL_BUFFER_CLIENT_POINTER_SIZE_MESA after a failed client map. */
     GLint64 client_size_needed;
@@ -244,6 +249,7 @@ struct lm_context {
     unsigned current; /* threads having it current */
     GLenum error;     /* pending lowmap error for glGetError */
     struct lm_context_info info;
+    unsigned ordered_draws; /* lm_gl_draws at this context's last wait */
 };
 
 /* The context current on this thread, or NULL. */
@@ -331,12 +337,37 @@ static inline void lm_before_writer(void)
         lm_persist_publish(false);
 }
 
+/*
+ * Placed storage buffers and the draws that use them (order.c): once a
+ * buffer is bound as a storage buffer on a software rasterizer, draws are
+ * counted, and commands that write or read a placed one through the GL
+ * first wait for the draws before them.
+ */
+extern _Atomic bool lm_storage_bound;
+extern _Atomic unsigned lm_gl_draws;
+
+void lm_order_note_binding(GLenum target, GLuint buffer);
+/* Whether @slot's first argument names a buffer rather than a target. */
+bool lm_slot_names_buffer(enum lm_host slot);
+void lm_order_slow(enum lm_host slot, GLuint target_or_name);
+
+/* Before @slot's host call on the buffer named by its first argument. */
+static inline void lm_order_buffer(enum lm_host slot, GLuint target_or_name)
+{
+    if (__builtin_expect(atomic_load_explicit(&lm_storage_bound,
+                                              memory_order_relaxed), 0))
+        lm_order_slow(slot, target_or_name);
+}
+
 /* Commands that write buffers only through shaders: draws. */
 static inline void lm_before_draw(void)
 {
     if (__builtin_expect(atomic_load_explicit(&lm_draws_write,
-                                              memory_order_relaxed), 0))
+                                              memory_order_relaxed), 0)) {
         atomic_fetch_add_explicit(&lm_gl_writes, 1, memory_order_relaxed);
+        if (atomic_load_explicit(&lm_storage_bound, memory_order_relaxed))
+            atomic_fetch_add_explicit(&lm_gl_draws, 1, memory_order_relaxed);
+    }
     lm_before_command();
 }
 
@@ -376,6 +407,31 @@ void lm_graveyard_add(struct lm_group *group, void *mem, size_t size,
                       bool reusable);
 /* Free what the host is done with; @all at group destruction. */
 void lm_graveyard_sweep(struct lm_group *group, bool all);
+
+/* Placed storage internals shared with adopt.c. */
+bool lm_placed_arena_is_ours(void);
+void *lm_placed_alloc(struct lm_group *group, GLsizeiptr size,
+                      const void *data, size_t *out_size);
+bool lm_placed_pin(GLuint name, GLsizeiptr size, bool storage,
+                   enum lm_host slot, void *mem, GLenum usage,
+                   GLbitfield flags);
+
+/*
+ * Buffers whose maps were shadows, moved into placed storage before their
+ * next map (adopt.c).  lm_adoptable counts the buffers waiting to move.
+ */
+extern _Atomic unsigned lm_adoptable;
+/* Whether @ctx moves such buffers. */
+bool lm_placed_adopts(struct lm_context *ctx);
+void lm_placed_adopt_slow(enum lm_host slot, GLuint target_or_name);
+
+/* Before a map's host call, @slot's first argument naming the buffer. */
+static inline void lm_placed_adopt(enum lm_host slot, GLuint target_or_name)
+{
+    if (__builtin_expect(atomic_load_explicit(&lm_adoptable,
+                                              memory_order_relaxed) != 0, 0))
+        lm_placed_adopt_slow(slot, target_or_name);
+}
 
 /* ---- share groups (state.c) ------------------------------------------ */
 

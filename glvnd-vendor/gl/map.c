@@ -279,8 +279,15 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
          * are rarely unmapped, and are synchronised while mapped. */
         bool shadow = lowmap_alias_strategy(alias) == LOWMAP_STRATEGY_SHADOW;
         /* LOWMAP_PLACED=auto places this buffer's next storage. */
-        if (shadow && !(acc & LOWMAP_PERSISTENT))
+        if (shadow && !(acc & LOWMAP_PERSISTENT) && !buf->shadowed) {
             buf->shadowed = true;
+            /* On a software rasterizer, before its next map. */
+            if (!buf->immutable && lm_placed_adopts(req->ctx)) {
+                buf->adoptable = true;
+                atomic_fetch_add_explicit(&lm_adoptable, 1,
+                                          memory_order_relaxed);
+            }
+        }
         if (!(acc & LOWMAP_CLIENT_RANGE) &&
             !(shadow && (acc & LOWMAP_PERSISTENT))) {
             buf->kept = buf->map;
@@ -401,6 +408,8 @@ static GLbitfield host_bits(struct lm_context *ctx, GLbitfield access)
 void *lm_map_buffer(enum lm_host slot, GLenum target, GLenum access)
 {
     struct lm_context *ctx = lm_current;
+    lm_placed_adopt(slot, target);
+    lm_order_buffer(slot, target);
     void *host = ((map_fn)lm_host(slot))(target, access);
     if (!host || !ctx)
         return host;
@@ -422,6 +431,9 @@ void *lm_map_buffer_range(enum lm_host slot, GLenum target, GLintptr offset,
 {
     struct lm_context *ctx = lm_current;
     GLbitfield bits = host_bits(ctx, access);
+    lm_placed_adopt(slot, target);
+    if (!(access & GL_MAP_UNSYNCHRONIZED_BIT))
+        lm_order_buffer(slot, target);
     void *host = ((map_range_fn)lm_host(slot))(target, offset, length, bits);
     if (!host || !ctx || length <= 0)
         return host;
@@ -440,6 +452,8 @@ void *lm_map_buffer_range(enum lm_host slot, GLenum target, GLintptr offset,
 void *lm_map_named_buffer(enum lm_host slot, GLuint buffer, GLenum access)
 {
     struct lm_context *ctx = lm_current;
+    lm_placed_adopt(slot, buffer);
+    lm_order_buffer(slot, buffer);
     void *host = ((map_named_fn)lm_host(slot))(buffer, access);
     if (!host || !ctx)
         return host;
@@ -459,6 +473,9 @@ void *lm_map_named_buffer_range(enum lm_host slot, GLuint buffer,
 {
     struct lm_context *ctx = lm_current;
     GLbitfield bits = host_bits(ctx, access);
+    lm_placed_adopt(slot, buffer);
+    if (!(access & GL_MAP_UNSYNCHRONIZED_BIT))
+        lm_order_buffer(slot, buffer);
     void *host =
         ((map_named_range_fn)lm_host(slot))(buffer, offset, length, bits);
     if (!host || !ctx || length <= 0)

@@ -200,6 +200,7 @@ void lm_memory_barrier(enum lm_host slot, GLbitfield barriers)
 void lm_get_buffer_sub_data(enum lm_host slot, GLenum target,
                             GLintptr offset, GLsizeiptr size, void *data)
 {
+    lm_order_buffer(slot, target);
     lm_before_command();
     ((lm_get_buffer_sub_data_fn)lm_host(slot))(target, offset, size, data);
     if (live())
@@ -210,6 +211,7 @@ void lm_get_named_buffer_sub_data(enum lm_host slot, GLuint buffer,
                                   GLintptr offset, GLsizeiptr size,
                                   void *data)
 {
+    lm_order_buffer(slot, buffer);
     lm_before_command();
     ((lm_get_named_buffer_sub_data_fn)lm_host(slot))(buffer, offset, size,
                                                      data);

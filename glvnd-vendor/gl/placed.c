@@ -18,13 +18,12 @@
  * AMD_pinned_memory themselves bind before each use).
  *
  * Which buffers (LOWMAP_PLACED): by default (auto) immutable storage with
- * GL_MAP_PERSISTENT_BIT, and on a GPU driver a buffer whose maps fell to
- * the shadow path, at its next specification; GPU drivers' other buffers
- * stay in their memory, where their maps are zero-copy views already (fd
- * re-mmap).  Not every buffer on llvmpipe: it does not order fragment
- * shaders' reads of pinned memory with later CPU writes to it, so a
- * storage buffer updated between two draws would show the earlier draw
- * the new bytes.  LOWMAP_PLACED=all places every buffer anyway.
+ * GL_MAP_PERSISTENT_BIT, and a buffer whose maps fell to the shadow path:
+ * at its next specification, and on a software rasterizer before its next
+ * map (adopt.c).  GPU drivers' other buffers stay in their memory, where
+ * their maps are zero-copy views already (fd re-mmap).  LOWMAP_PLACED=all
+ * places every buffer.  llvmpipe does not order its queued draws with
+ * commands on placed storage buffers: order.c does.
  *
  * Freeing: after re-specification or deletion the host may still read the
  * old storage from commands in flight (llvmpipe executes lazily), so the
@@ -69,16 +68,19 @@ const char *lm_placed_rule(const struct lm_context_info *info)
     case LM_PLACED_ALL: return "every buffer";
     case LM_PLACED_PERSISTENT: return "persistent storage";
     default:
-        return info->software ? "persistent storage (software rasterizer)"
+        return info->software ? "persistent storage, and buffers whose maps "
+                                "were shadows, before their next map, in "
+                                "lowmap's own arena"
                               : "persistent storage, and buffers whose maps "
-                                "were shadows in lowmap's own arena";
+                                "were shadows, at their next specification, "
+                                "in lowmap's own arena";
     }
 }
 
 /* Whether the arena is lowmap's own.  Low memory a translator supplies
  * (callbacks, donated ranges) is its to share out: there lowmap=auto
  * places only persistent storage and pools nothing. */
-static bool arena_is_ours(void)
+bool lm_placed_arena_is_ours(void)
 {
     struct lowmap_caps caps = {
         .size = offsetof(struct lowmap_caps, arena_source) + sizeof(int)};
@@ -97,12 +99,7 @@ static bool wanted(struct lm_context *ctx, bool persistent, bool shadowed)
     case LM_PLACED_ALL: return true;
     case LM_PLACED_PERSISTENT: return persistent;
     default:
-        /* Not on a software rasterizer: llvmpipe does not order fragment
-         * shaders' reads of pinned memory with later CPU writes to it
-         * (storage buffers updated between draws show the new bytes to
-         * the earlier draw), so its buffers stay its own unless asked. */
-        return persistent ||
-               (shadowed && !info->software && arena_is_ours());
+        return persistent || (shadowed && lm_placed_arena_is_ours());
     }
 }
 
@@ -133,7 +130,7 @@ static void pool_put(struct lm_group *group, void *mem, size_t size,
 {
     struct lm_graveyard *g = NULL;
 
-    if (reusable && size <= POOL_BLOCK_MAX && arena_is_ours() &&
+    if (reusable && size <= POOL_BLOCK_MAX && lm_placed_arena_is_ours() &&
         (g = calloc(1, sizeof(*g))) != NULL) {
         g->mem = mem;
         g->size = size;
@@ -153,8 +150,8 @@ static void pool_put(struct lm_group *group, void *mem, size_t size,
 }
 
 /* Low, page-rounded memory holding @data (zeroed when fresh). */
-static void *alloc_low(struct lm_group *group, GLsizeiptr size,
-                       const void *data, size_t *out_size)
+void *lm_placed_alloc(struct lm_group *group, GLsizeiptr size,
+                      const void *data, size_t *out_size)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t bytes = ((size_t)size + page - 1) & ~(page - 1);
@@ -174,8 +171,9 @@ static void *alloc_low(struct lm_group *group, GLsizeiptr size,
 
 /* Binds @name at the pinned-memory target and specifies it there with
  * @mem; true when the host took @size bytes. */
-static bool pin(GLuint name, GLsizeiptr size, bool storage,
-                enum lm_host slot, void *mem, GLenum usage, GLbitfield flags)
+bool lm_placed_pin(GLuint name, GLsizeiptr size, bool storage,
+                   enum lm_host slot, void *mem, GLenum usage,
+                   GLbitfield flags)
 {
     const GLenum pinned = GL_EXTERNAL_VIRTUAL_MEMORY_BUFFER_AMD;
     lm_bind_buffer_fn bind = LM_HOST_CALL(lm_bind_buffer_fn, glBindBuffer);
@@ -193,6 +191,9 @@ static bool pin(GLuint name, GLsizeiptr size, bool storage,
         ((storage_fn)lm_host(slot))(pinned, size, mem, flags);
     else
         ((data_fn)lm_host(slot))(pinned, size, mem, usage);
+    /* Any error is the attempt's: a refused call leaves the old storage,
+     * which may well have the same size. */
+    GLenum err = get_error();
     lm_get_buffer_parameteri64v_fn get64 = LM_HOST_CALL(
         lm_get_buffer_parameteri64v_fn, glGetBufferParameteri64v);
     if (get64) {
@@ -204,7 +205,7 @@ static bool pin(GLuint name, GLsizeiptr size, bool storage,
         got = got32;
     }
     bind(pinned, 0);
-    if (got != size) {
+    if (err != GL_NO_ERROR || got != size) {
         for (int i = 0; i < 8 && get_error() != GL_NO_ERROR; i++)
             ;
         return false;
@@ -234,9 +235,10 @@ static bool place(struct lm_context *ctx, enum lm_host slot, GLuint name,
                   slot == LM_HOST_glNamedBufferStorageEXT;
         slot = storage ? LM_HOST_glBufferStorage : LM_HOST_glBufferData;
     }
-    if (!(mem = alloc_low(ctx->group, size, data, &bytes)))
+    if (!(mem = lm_placed_alloc(ctx->group, size, data, &bytes)))
         return false;
-    if (!lm_host(slot) || !pin(name, size, storage, slot, mem, usage, flags)) {
+    if (!lm_host(slot) || !lm_placed_pin(name, size, storage, slot, mem, usage,
+                                          flags)) {
         lm_log(LM_LOG_INFO, "gl: host refused placed storage for buffer %u",
                name);
         lowmap_mem_free(mem);

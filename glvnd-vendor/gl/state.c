@@ -340,6 +340,8 @@ void lm_buffer_forget(struct lm_group *group, struct lm_buffer *buf,
 {
     lm_buffer_end_map(buf, host_alive);
     lm_buffer_drop_kept(buf);
+    if (buf->adoptable)
+        atomic_fetch_sub_explicit(&lm_adoptable, 1, memory_order_relaxed);
     if (group->last == buf)
         group->last = NULL;
     HASH_DEL(group->buffers, buf);

@@ -161,25 +161,52 @@ Test(placed, delete_frees_storage, .signal = SIGSEGV)
     cr_assert_fail("stale placed pointer still readable");
 }
 
-/* The default (auto) on a software rasterizer places persistent storage
- * only: llvmpipe does not order shaders' reads of pinned memory with
- * later updates of it. */
-Test(placed, software_rasterizer_places_persistent_storage_only)
+/* The default (auto) on a software rasterizer: persistent storage is
+ * placed at once; a mutable buffer whose map was a shadow is moved into
+ * placed storage before its next map, keeping its bytes, size and usage;
+ * immutable storage that is not persistent stays where it is. */
+Test(placed, software_rasterizer_moves_shadowed_buffers)
 {
     const char *renderer = (const char *)glGetString(GL_RENDERER);
     if (!strstr(renderer, "llvmpipe") && !strstr(renderer, "softpipe"))
         cr_skip_test("not a software rasterizer: %s", renderer);
     GLuint buf = storage_buffer(GL_MAP_READ_BIT | GL_MAP_WRITE_BIT, 1);
-    uint8_t *p = glMapNamedBufferRange(buf, 0, SIZE, GL_MAP_READ_BIT);
-    gt_assert_low(p, SIZE);
-    cr_assert_eq(placed_count(), 0);
-    cr_assert(gt_check(p, SIZE, 1, 0));
-    cr_assert(glUnmapNamedBuffer(buf));
+    for (int i = 0; i < 2; i++) {
+        uint8_t *p = glMapNamedBufferRange(buf, 0, SIZE, GL_MAP_READ_BIT);
+        gt_assert_low(p, SIZE);
+        cr_assert(gt_check(p, SIZE, 1, 0));
+        cr_assert(glUnmapNamedBuffer(buf));
+    }
+    cr_assert_eq(placed_count(), 0, "immutable storage was moved");
+
     GLuint data = gt_buffer(SIZE, 2);
-    p = glMapBufferRange(GL_ARRAY_BUFFER, 0, SIZE, GL_MAP_READ_BIT);
-    cr_assert_eq(placed_count(), 0);
+    uint64_t shadows = gt_stats().aliases_created[LOWMAP_STRATEGY_SHADOW];
+    uint8_t *p = glMapBufferRange(GL_ARRAY_BUFFER, 0, SIZE, GL_MAP_READ_BIT);
     cr_assert(gt_check(p, SIZE, 2, 0));
     cr_assert(glUnmapBuffer(GL_ARRAY_BUFFER));
+    cr_assert_eq(gt_stats().aliases_created[LOWMAP_STRATEGY_SHADOW],
+                 shadows + 1, "the first map is not a shadow");
+    cr_assert_eq(placed_count(), 0);
+
+    p = glMapBufferRange(GL_ARRAY_BUFFER, 0, SIZE,
+                         GL_MAP_READ_BIT | GL_MAP_WRITE_BIT);
+    gt_assert_low(p, SIZE);
+    cr_assert_eq(placed_count(), 1, "the next map is not of placed storage");
+    cr_assert(gt_check(p, SIZE, 2, 0), "moving lost the buffer's bytes");
+    gt_fill(p + 100, 5000, 3, 100);
+    cr_assert(glUnmapBuffer(GL_ARRAY_BUFFER));
+    cr_assert(gt_copy_holds(data, 100, 5000, 3, 100));
+    cr_assert(gt_copy_holds(data, 5100, SIZE - 5100, 2, 5100));
+
+    GLint v = 0;
+    glBindBuffer(GL_ARRAY_BUFFER, data);
+    glGetBufferParameteriv(GL_ARRAY_BUFFER, GL_BUFFER_USAGE, &v);
+    cr_assert_eq(v, GL_DYNAMIC_DRAW);
+    glGetBufferParameteriv(GL_ARRAY_BUFFER, GL_BUFFER_SIZE, &v);
+    cr_assert_eq(v, SIZE);
+    glGetBufferParameteriv(GL_ARRAY_BUFFER, GL_BUFFER_IMMUTABLE_STORAGE, &v);
+    cr_assert_eq(v, GL_FALSE);
+    cr_assert_eq(glGetError(), GL_NO_ERROR);
     glDeleteBuffers(1, &data);
 }
 
