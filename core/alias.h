@@ -37,6 +37,11 @@ struct view {
      * average over @samples of them), to choose the next write-back. */
     double written;
     uint32_t samples;
+    /* Non-persistent shadow: what its compared and whole write-backs
+     * took, in ns (moving averages, 0 until measured), and how many
+     * untracked write-backs it has had. */
+    double ns_compare, ns_whole;
+    uint32_t untracked;
     /* Persistent shadow: what shadow and host last agreed on, per byte of
      * the handle's range (shadow.c), or NULL. */
     unsigned char *twin;

@@ -154,6 +154,9 @@ struct plat_dirty_costs {
 };
 int plat_dirty_calibrate(struct plat_dirty_costs *costs);
 
+/* A monotonic clock in nanoseconds, for costs measured as work runs. */
+uint64_t plat_now_ns(void);
+
 /* Registered at init: keeps the core's lock sane across fork(). */
 int plat_atfork(void (*prepare)(void), void (*parent)(void),
                 void (*child)(void));

@@ -26,8 +26,9 @@
  * range the caller writes.  So the costs are measured once, at first need,
  * and each view learns how many pages its write-backs found written; after
  * each write-back it switches to tracking or away from it for the next.
- * A new view compares: it costs about what a whole copy does, and it
- * learns.
+ * Between compare and whole a view chooses by timing its own write-backs
+ * (choose_whole()): what they cost depends on the memory behind the host
+ * pointer as much as on the machine.
  *
  * The view is the handle's alone: nothing here takes the core lock except
  * the one-time calibration.
@@ -95,15 +96,29 @@ static double tracked_cost(double n, double w)
            w * (double)c->fault_ns;
 }
 
+/* What an untracked write-back of @v costs: the cheaper of compare and
+ * whole as measured on this view, else as calibrated. */
+static double untracked_cost(const struct view *v, double n)
+{
+    const struct plat_dirty_costs *c = shadow_costs();
+    double best = n * (double)c->compare_ns_page;
+
+    if (v->ns_compare > 0 && v->ns_whole > 0)
+        best = v->ns_compare < v->ns_whole ? v->ns_compare : v->ns_whole;
+    return best;
+}
+
 /*
- * Whether the next write-back of @a should be tracked rather than
- * compared: tracked call + n*scan + w*fault against n*compare, for w pages
- * written out of n.  Without history a view compares.  Persistent views
- * are tracked or twinned once and for all (shadow_start()).
+ * Whether the next write-back of @a should be tracked: tracked call +
+ * n*scan + w*fault for w pages written out of n, against what untracked
+ * write-backs cost.  The fault is paid in the caller's writes, out of
+ * sight of any timing here, and its calibrated cost is a best case: so
+ * tracking must promise half the cost to be chosen.  Without history a
+ * view is untracked.  Persistent views are tracked or twinned once and
+ * for all (shadow_start()).
  */
 static bool prefer_tracking(const lowmap_alias *a)
 {
-    const struct plat_dirty_costs *c = shadow_costs();
     const struct view *v = a->view;
     double n = (double)pages_of(a);
 
@@ -113,7 +128,34 @@ static bool prefer_tracking(const lowmap_alias *a)
         return !v->twin;
     if (!v->samples)
         return false;
-    return tracked_cost(n, v->written) < n * (double)c->compare_ns_page;
+    return 2 * tracked_cost(n, v->written) < untracked_cost(v, n);
+}
+
+/*
+ * Untracked write-back of a view that is not persistent: compare with the
+ * host, or copy the whole range?  Which is cheaper depends on the memory
+ * behind the host pointer (cached or write-combined, warm or cold) as much
+ * as on the machine, so each view measures both: its first write-back
+ * compares, its second copies whole, then it keeps the cheaper, timing
+ * every 16th write-back and trying the other method every 64th.
+ * LOWMAP_DIRTY=compare always compares.
+ */
+static bool choose_whole(const struct view *v, bool *timed)
+{
+    uint32_t i = v->untracked;
+    bool whole_cheaper = v->ns_whole > 0 && v->ns_whole < v->ns_compare;
+
+    *timed = i < 2 || i % 16 == 0;
+    if (lowmap__config()->dirty == LOWMAP__DIRTY_COMPARE)
+        return false;
+    if (i < 2)
+        return i == 1;
+    return i % 64 == 0 ? !whole_cheaper : whole_cheaper;
+}
+
+static void measured(double *avg, uint64_t ns)
+{
+    *avg = *avg > 0 ? (3 * *avg + (double)ns) / 4 : (double)ns;
 }
 
 /*
@@ -362,16 +404,32 @@ void shadow_write_back(lowmap_alias *a, bool keep)
         plat_dirty_scan(v->low, v->len, keep, copy_out_run, &r) == 0) {
         counter_add(writeback_tracked, 1);
     } else if (may_compare(a)) {
-        /* A failed scan may have copied some runs already; the compare
-         * finds them equal now. */
-        r.pages = differing_pages(a, a->host, shadow_copy_out);
-        counter_add(writeback_compared, 1);
+        bool timed, whole = choose_whole(v, &timed);
+        uint64_t t0 = timed ? plat_now_ns() : 0;
+        /* A failed scan may have copied some runs already; either way
+         * they end up equal. */
+        if (whole) {
+            shadow_copy_out(a, 0, a->size);
+            counter_add(writeback_whole, 1);
+        } else {
+            r.pages = differing_pages(a, a->host, shadow_copy_out);
+            counter_add(writeback_compared, 1);
+        }
+        if (timed)
+            measured(whole ? &v->ns_whole : &v->ns_compare,
+                     plat_now_ns() - t0);
+        if (v->untracked < UINT32_MAX)
+            v->untracked++;
+        /* A whole copy cannot tell what was written. */
+        if (whole)
+            goto chosen;
     } else {
         shadow_copy_out(a, 0, a->size);
         r.pages = pages_of(a);
         counter_add(writeback_whole, 1);
     }
     learn(v, r.pages);
+chosen:
     if (keep)
         set_tracking(a, prefer_tracking(a));
 }

@@ -23,7 +23,7 @@
 #define FEW 16
 #define ROUNDS 5
 
-static uint64_t now_ns(void)
+uint64_t plat_now_ns(void)
 {
     struct timespec t;
 
@@ -50,11 +50,11 @@ static void measure_copies(char *a, char *b, size_t page,
     volatile int sink = 0;
 
     for (int r = 0; r < ROUNDS; r++) {
-        uint64_t t0 = now_ns();
+        uint64_t t0 = plat_now_ns();
         memcpy(b, a, PAGES * page);
-        uint64_t t1 = now_ns();
+        uint64_t t1 = plat_now_ns();
         sink += memcmp(a, b, PAGES * page);
-        uint64_t t2 = now_ns();
+        uint64_t t2 = plat_now_ns();
         copy = best(copy, t1 - t0);
         cmp = best(cmp, t2 - t1);
     }
@@ -65,11 +65,11 @@ static void measure_copies(char *a, char *b, size_t page,
 
 static uint64_t time_scan(uintptr_t at, size_t len, size_t *seen, int *err)
 {
-    uint64_t t0 = now_ns();
+    uint64_t t0 = plat_now_ns();
 
     *seen = 0;
     *err = plat_dirty_scan(at, len, true, ignore_run, seen);
-    return now_ns() - t0;
+    return plat_now_ns() - t0;
 }
 
 /*
@@ -96,9 +96,9 @@ static int measure_tracking(char *mem, size_t page,
         uint64_t t_all = time_scan(at, PAGES * page, &seen, &err);
         if (err)
             return err;
-        uint64_t t0 = now_ns();
+        uint64_t t0 = plat_now_ns();
         ((volatile char *)mem)[(size_t)r * 16 * page] = (char)r;
-        uint64_t t_write = now_ns() - t0 +
+        uint64_t t_write = plat_now_ns() - t0 +
                            time_scan(at, PAGES * page, &seen, &err);
         if (err)
             return err;
