@@ -620,3 +620,39 @@ Test(shadow, twin_sees_a_write_of_the_old_value_after_a_flush)
     cr_assert(lowmap_alias_release(a) == 0);
     cr_assert(host[0x22] == old, "the write of the old value was lost");
 }
+
+/* A twinned write-back is byte-exact inside every 8-byte word: bytes the
+ * host changed beside the caller's, in the same word, keep the host's
+ * value; a word the caller rewrote whole, and runs at an unaligned start
+ * and end, go out as written. */
+Test(shadow, twin_write_back_is_exact_inside_words)
+{
+    unsigned char *host = map_anon(PAGE, MAP_PRIVATE);
+
+    persistent_mode(TWIN);
+    memset(host, 0x11, PAGE);
+    lowmap_alias *a = alias_ok(host + 3, 1000, LOWMAP_READ | LOWMAP_WRITE |
+                                                   LOWMAP_PERSISTENT);
+    unsigned char *low = (unsigned char *)lowmap_alias_ptr(a) - 3;
+
+    /* The GL writes bytes 0x41 and 0x43; the caller 0x40 and 0x42. */
+    host[0x41] = host[0x43] = 0xaa;
+    low[0x40] = low[0x42] = 0x55;
+    /* The caller rewrites the word at 0x80 whole, and bytes 3..9 and the
+     * last three of the range. */
+    memset(low + 0x80, 0x66, 8);
+    memset(low + 3, 0x77, 7);
+    memset(low + 1000, 0x88, 3);
+    cr_assert(lowmap_alias_sync(a) == 0);
+    cr_assert(host[0x40] == 0x55 && host[0x42] == 0x55);
+    cr_assert(host[0x41] == 0xaa && host[0x43] == 0xaa,
+              "the host's bytes in the caller's word were overwritten");
+    for (int i = 0; i < 8; i++)
+        cr_assert(host[0x80 + i] == 0x66);
+    for (int i = 3; i < 10; i++)
+        cr_assert(host[i] == 0x77);
+    cr_assert(host[1000] == 0x88 && host[1002] == 0x88);
+    cr_assert(host[1003] == 0x11 && host[2] == 0x11,
+              "bytes outside the range changed");
+    cr_assert(lowmap_alias_release(a) == 0);
+}
