@@ -155,9 +155,10 @@ int main(void)
            placed ? placed : "auto",
            !placed || strcmp(placed, "auto") == 0
                ? "where the host has GL_AMD_pinned_memory: persistent "
-                 "storage, and on a GPU driver buffers whose maps were "
-                 "shadows, in lowmap's own arena (LOWMAP_DEBUG=info names "
-                 "the rule per context)"
+                 "storage, and buffers whose maps were shadows (on a "
+                 "software rasterizer before their next map, on a GPU "
+                 "driver at their next specification), in lowmap's own "
+                 "arena (LOWMAP_DEBUG=info names the rule per context)"
            : strcmp(placed, "all") == 0 ? "every buffer"
            : strcmp(placed, "off") == 0 ? "none"
                                         : "persistent storage");
