@@ -17,6 +17,10 @@
 struct placed {
     uintptr_t addr;
     size_t len;
+    /* lowmap_mem_alias(): the zero-copy alias whose view this block is,
+     * and the pointer handed out (inside the block). */
+    lowmap_alias *alias;
+    void *user;
 };
 
 /* All guarded by the core lock. */
@@ -85,7 +89,7 @@ static int placed_cmp(const void *a, const void *b)
 
 static struct placed *placed_find(uintptr_t addr, size_t len)
 {
-    struct placed key = {addr, len ? len : 1};
+    struct placed key = {.addr = addr, .len = len ? len : 1};
     struct placed **found = tfind(&key, &placed_blocks, placed_cmp);
 
     return found ? *found : NULL;
@@ -160,11 +164,13 @@ int lowmap_mem_free(void *ptr)
     lowmap__init();
     lowmap__lock();
     p = placed_find(addr, 1);
-    if (p && p->addr != addr)
-        p = NULL; /* inside a block, not its start */
+    if (p && p->addr != addr && p->user != ptr)
+        p = NULL; /* inside a block, not what was handed out */
     if (p) {
         tdelete(p, &placed_blocks, placed_cmp);
-        if (plat_placeholder(p->addr, p->len) < 0) {
+        if (p->alias) {
+            /* The view goes with its alias, below. */
+        } else if (plat_placeholder(p->addr, p->len) < 0) {
             arena_lose(p->addr, p->len);
         } else {
             arena_notify(p->addr, p->len, PLAT_PROT_NONE);
@@ -174,6 +180,10 @@ int lowmap_mem_free(void *ptr)
     lowmap__unlock();
     if (!p)
         return LOWMAP_ENOENT;
+    if (p->alias) {
+        counter_add(live, 1);
+        lowmap_alias_discard(p->alias);
+    }
     free(p);
     return 0;
 }
@@ -238,9 +248,9 @@ static int inspect_host(struct request *rq)
     return (prot & need) == need ? 0 : LOWMAP_EFAULT;
 }
 
-static int choose_view(struct request *rq, struct view **out)
+static int choose_view(struct request *rq, bool zero_copy, struct view **out)
 {
-    static int (*const zero_copy[])(const struct request *, struct view **) = {
+    static int (*const zero_copy_of[])(const struct request *, struct view **) = {
         [LOWMAP_STRATEGY_MREMAP] = strategy_mremap,
         [LOWMAP_STRATEGY_FD_REMAP] = strategy_fd_remap,
     };
@@ -255,7 +265,7 @@ static int choose_view(struct request *rq, struct view **out)
     for (int s = LOWMAP_STRATEGY_MREMAP; s <= LOWMAP_STRATEGY_FD_REMAP; s++) {
         if (!strategy_enabled(s))
             continue;
-        e = zero_copy[s](rq, out);
+        e = zero_copy_of[s](rq, out);
         if (!e) {
             cache_insert(*out);
             return 0;
@@ -263,15 +273,16 @@ static int choose_view(struct request *rq, struct view **out)
         if (e != LOWMAP_ENOTSUP)
             err = e;
     }
-    if (!strategy_enabled(LOWMAP_STRATEGY_SHADOW))
+    if (zero_copy || !strategy_enabled(LOWMAP_STRATEGY_SHADOW))
         return err;
     return strategy_shadow(rq, out);
 }
 
 /* ---- public ------------------------------------------------------------- */
 
-int lowmap_alias_create(const void *host, size_t size, unsigned access,
-                        lowmap_alias **out)
+/* @zero_copy: never a shadow (lowmap_mem_alias). */
+static int alias_create(const void *host, size_t size, unsigned access,
+                        bool zero_copy, lowmap_alias **out)
 {
     struct request rq = {.host = (uintptr_t)host, .size = size,
                          .access = access};
@@ -301,7 +312,7 @@ int lowmap_alias_create(const void *host, size_t size, unsigned access,
         /* unmapped, or not accessible the way the caller asks */
     } else if ((a->strategy = no_view_strategy(&rq))) {
         a->ptr = (void *)host;
-    } else if (!(err = choose_view(&rq, &v))) {
+    } else if (!(err = choose_view(&rq, zero_copy, &v))) {
         a->view = v;
         a->strategy = v->strategy;
         a->ptr = (void *)(v->low + (rq.host - v->host));
@@ -327,6 +338,55 @@ int lowmap_alias_create(const void *host, size_t size, unsigned access,
     log_trace("alias %p+%#zx -> %p (%s)", host, size, a->ptr,
               lowmap_strategy_name(a->strategy));
     *out = a;
+    return 0;
+}
+
+int lowmap_alias_create(const void *host, size_t size, unsigned access,
+                        lowmap_alias **out)
+{
+    return alias_create(host, size, access, false, out);
+}
+
+int lowmap_mem_alias(const void *host, size_t size, void **out)
+{
+    const unsigned acc = LOWMAP_READ | LOWMAP_WRITE | LOWMAP_PERSISTENT |
+                         LOWMAP_COHERENT;
+    lowmap_alias *a;
+    struct placed *p;
+    int err;
+
+    if (!out)
+        return LOWMAP_EINVAL;
+    *out = NULL;
+    if ((err = alias_create(host, size, acc, true, &a)))
+        return err;
+    /* Already low: nothing of ours to own, the caller keeps its pointer. */
+    if (!a->view) {
+        lowmap_alias_discard(a);
+        return LOWMAP_ENOTSUP;
+    }
+    if (!(p = calloc(1, sizeof(*p)))) {
+        lowmap_alias_discard(a);
+        return LOWMAP_ENOMEM;
+    }
+    p->alias = a;
+    p->user = a->ptr;
+    lowmap__lock();
+    p->addr = a->view->low;
+    p->len = a->view->len;
+    /* A view the cache shares with another block cannot be two blocks. */
+    if (placed_find(p->addr, p->len) || !tsearch(p, &placed_blocks,
+                                                  placed_cmp)) {
+        lowmap__unlock();
+        lowmap_alias_discard(a);
+        free(p);
+        return LOWMAP_EEXIST;
+    }
+    lowmap__unlock();
+    /* Memory, like lowmap_mem_alloc()'s, not a handle of the caller's:
+     * aliases_live counts the maps made inside it instead. */
+    counter_sub(live, 1);
+    *out = a->ptr;
     return 0;
 }
 

@@ -312,7 +312,20 @@ LOWMAP_API void *lowmap_translate(const void *host);
  * (placed storage: lowmap owns it, so every alias of it is zero-copy).
  */
 LOWMAP_API int lowmap_mem_alloc(size_t size, void **out);
-/** Free memory from lowmap_mem_alloc(); it faults afterwards. */
+/**
+ * Give @size bytes of host memory at @host a lasting low view that shares
+ * its pages (never a copy: LOWMAP_ENOTSUP where no zero-copy strategy
+ * serves, and where @host is already low), and count every alias made
+ * inside that view as placed memory.  For storage whose owner maps it
+ * once for its whole life, such as exportable driver memory.  The view
+ * stays until lowmap_mem_free() of the pointer returned in @out; the host
+ * mapping must outlive it.
+ */
+LOWMAP_API int lowmap_mem_alias(const void *host, size_t size, void **out);
+/**
+ * Free memory from lowmap_mem_alloc(), or drop a view from
+ * lowmap_mem_alias(); either faults afterwards.
+ */
 LOWMAP_API int lowmap_mem_free(void *ptr);
 
 /**

@@ -170,6 +170,53 @@ Test(api, mem_alloc_and_free)
     cr_assert(lowmap_mem_free(q) == LOWMAP_ENOENT);
 }
 
+/* A lasting zero-copy view of shared host memory, counted as placed. */
+Test(api, mem_alias_shares_pages)
+{
+    size_t size = 3 * PAGE;
+    int fd;
+    char *host = map_memfd(size, &fd);
+    char *low = NULL;
+    cr_assert_eq(lowmap_mem_alias(host, size, NULL), LOWMAP_EINVAL);
+    cr_assert_eq(lowmap_mem_alias(host + 100, size - 100, (void **)&low), 0);
+    cr_assert_low(low, size - 100);
+    cr_assert_eq((uintptr_t)low % PAGE, 100);
+    host[100] = 'a';
+    cr_assert_eq(low[0], 'a');
+    low[size - 101] = 'b';
+    cr_assert_eq(host[size - 1], 'b');
+
+    struct lowmap_stats before = {.size = sizeof(before)}, after = before;
+    lowmap_stats(&before);
+    lowmap_alias *a;
+    cr_assert_eq(lowmap_alias_create(low + 8, 64, LOWMAP_READ, &a), 0);
+    cr_assert_eq(lowmap_alias_strategy(a), LOWMAP_STRATEGY_PLACED);
+    cr_assert_eq(lowmap_alias_ptr(a), low + 8);
+    lowmap_stats(&after);
+    cr_assert_eq(after.aliases_live, before.aliases_live + 1,
+                 "the view itself counts as a live handle");
+    cr_assert_eq(lowmap_alias_release(a), 0);
+
+    cr_assert_eq(lowmap_mem_free(low + 1), LOWMAP_ENOENT);
+    cr_assert_eq(lowmap_mem_free(low), 0);
+    cr_assert_eq(lowmap_mem_free(low), LOWMAP_ENOENT);
+    munmap(host, size);
+    close(fd);
+}
+
+/* Never a copy: private memory has no zero-copy view. */
+Test(api, mem_alias_refuses_private_memory)
+{
+    size_t size = 2 * PAGE;
+    char *host = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *low = (void *)1;
+    cr_assert(host != MAP_FAILED);
+    cr_assert_lt(lowmap_mem_alias(host, size, &low), 0);
+    cr_assert_null(low);
+    munmap(host, size);
+}
+
 Test(api, stats_size_convention)
 {
     struct lowmap_stats s;
