@@ -8,6 +8,7 @@ PACKAGES=(
   libdrm-dev uthash-dev libcriterion-dev libepoxy-dev
   libglvnd-dev libegl-dev libgl-dev libgles-dev libx11-dev libxcb1-dev
   libegl-mesa0 libglx-mesa0 libgl1-mesa-dri
+  libvulkan-dev mesa-vulkan-drivers
   xvfb xauth mesa-utils piglit
   apitrace glmark2-x11 glmark2-es2-x11
   clang libclang-rt-14-dev

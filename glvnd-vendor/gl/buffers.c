@@ -214,6 +214,7 @@ struct doomed {
     size_t size;
     GLsizeiptr len;
     GLenum usage; /* 0: immutable, cannot be moved */
+    struct lm_memobj *memobj; /* memory-object storage instead */
 };
 
 void lm_delete_buffers(enum lm_host slot, GLsizei n, const GLuint *buffers)
@@ -234,23 +235,26 @@ void lm_delete_buffers(enum lm_host slot, GLsizei n, const GLuint *buffers)
                 continue;
             /* Without room to remember it, placed storage stays allocated
              * rather than being freed under the host's feet. */
-            if (buf->placed && old)
+            if ((buf->placed || buf->memobj) && old)
                 old[nold++] = (struct doomed){buf->name, buf->placed,
                                               buf->placed_size,
                                               buf->placed_len,
-                                              buf->placed_usage};
+                                              buf->placed_usage,
+                                              lm_memobj_take(buf)};
             buf->placed = NULL;
             lm_buffer_forget(ctx->group, buf, true);
         }
         lm_group_unlock(ctx->group);
     }
     for (size_t i = 0; i < nold; i++)
-        if (old[i].usage)
+        if (old[i].usage && old[i].mem)
             lm_placed_migrate(ctx, old[i].name, old[i].mem, old[i].len,
                               old[i].usage);
     ((delete_fn)lm_host(slot))(n, buffers);
-    for (size_t i = 0; i < nold; i++)
+    for (size_t i = 0; i < nold; i++) {
         retire(ctx, old[i].mem, old[i].size, old[i].usage != 0);
+        lm_graveyard_add_memobj(ctx->group, old[i].memobj);
+    }
     if (old && old != stack)
         free(old);
 }

@@ -139,6 +139,11 @@ void lm_get_buffer_parameteriv(enum lm_host slot, GLenum target,
     struct lm_context *ctx = lm_current;
     GLint64 v;
 
+    if (lm_memobj_any() && ctx && params &&
+        lm_memobj_param(ctx, lm_bound_buffer(target), pname, &v)) {
+        *params = v > INT_MAX ? INT_MAX : (GLint)v;
+        return;
+    }
     if (pname != GL_BUFFER_CLIENT_POINTER_SIZE_MESA || !advertised(ctx)) {
         ((lm_get_buffer_parameteriv_fn)lm_host(slot))(target, pname, params);
         return;
@@ -153,6 +158,9 @@ void lm_get_buffer_parameteri64v(enum lm_host slot, GLenum target,
     struct lm_context *ctx = lm_current;
     GLint64 v;
 
+    if (lm_memobj_any() && ctx && params &&
+        lm_memobj_param(ctx, lm_bound_buffer(target), pname, params))
+        return;
     if (pname != GL_BUFFER_CLIENT_POINTER_SIZE_MESA || !advertised(ctx)) {
         ((lm_get_buffer_parameteri64v_fn)lm_host(slot))(target, pname,
                                                         params);
@@ -168,6 +176,11 @@ void lm_get_named_buffer_parameteriv(enum lm_host slot, GLuint buffer,
     struct lm_context *ctx = lm_current;
     GLint64 v;
 
+    if (lm_memobj_any() && ctx && params &&
+        lm_memobj_param(ctx, buffer, pname, &v)) {
+        *params = v > INT_MAX ? INT_MAX : (GLint)v;
+        return;
+    }
     if (pname != GL_BUFFER_CLIENT_POINTER_SIZE_MESA || !advertised(ctx)) {
         ((lm_get_named_buffer_parameteriv_fn)lm_host(slot))(buffer, pname,
                                                             params);
@@ -183,6 +196,9 @@ void lm_get_named_buffer_parameteri64v(enum lm_host slot, GLuint buffer,
     struct lm_context *ctx = lm_current;
     GLint64 v;
 
+    if (lm_memobj_any() && ctx && params &&
+        lm_memobj_param(ctx, buffer, pname, params))
+        return;
     if (pname != GL_BUFFER_CLIENT_POINTER_SIZE_MESA || !advertised(ctx)) {
         ((lm_get_named_buffer_parameteri64v_fn)lm_host(slot))(buffer, pname,
                                                               params);

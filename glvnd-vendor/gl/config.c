@@ -15,6 +15,7 @@
 struct lm_config lm_config = {
     .strict = false,
     .placed = LM_PLACED_AUTO,
+    .backend = LM_BACKEND_AUTO,
     .log_mask = LM_LOG_ERROR,
 };
 
@@ -67,11 +68,30 @@ static void config_load_once(void)
             lm_log(LM_LOG_WARN, "gl: LOWMAP_PLACED=%s unknown (auto, "
                                 "persistent, all, off); using auto", s);
     }
-    lm_log(LM_LOG_INFO, "gl: strict=%d placed=%s", lm_config.strict,
+    if ((s = getenv("LOWMAP_PLACED_BACKEND")) != NULL) {
+        if (strcmp(s, "auto") == 0)
+            lm_config.backend = LM_BACKEND_AUTO;
+        else if (strcmp(s, "pinned") == 0)
+            lm_config.backend = LM_BACKEND_PINNED;
+        else if (strcmp(s, "memory_object") == 0)
+            lm_config.backend = LM_BACKEND_MEMORY_OBJECT;
+        else if (strcmp(s, "off") == 0 || strcmp(s, "0") == 0)
+            lm_config.backend = LM_BACKEND_OFF;
+        else
+            lm_log(LM_LOG_ERROR, "gl: LOWMAP_PLACED_BACKEND=%s unknown "
+                                 "(auto, pinned, memory_object, off); "
+                                 "using auto", s);
+    }
+    lm_log(LM_LOG_INFO, "gl: strict=%d placed=%s backend=%s",
+           lm_config.strict,
            lm_config.placed == LM_PLACED_OFF          ? "off"
            : lm_config.placed == LM_PLACED_ALL        ? "all"
            : lm_config.placed == LM_PLACED_PERSISTENT ? "persistent"
-                                                      : "auto");
+                                                      : "auto",
+           lm_config.backend == LM_BACKEND_PINNED          ? "pinned"
+           : lm_config.backend == LM_BACKEND_MEMORY_OBJECT ? "memory_object"
+           : lm_config.backend == LM_BACKEND_OFF           ? "off"
+                                                           : "auto");
 }
 
 void lm_config_load(void)

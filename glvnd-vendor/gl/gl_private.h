@@ -115,9 +115,19 @@ enum lm_placed_mode {
     LM_PLACED_ALL,
 };
 
+/* LOWMAP_PLACED_BACKEND: how placed storage is made. */
+enum lm_placed_backend {
+    LM_BACKEND_AUTO,          /* pinned where the host has it, else
+                               * memory objects */
+    LM_BACKEND_PINNED,        /* GL_AMD_pinned_memory (placed.c) */
+    LM_BACKEND_MEMORY_OBJECT, /* exportable Vulkan memory (memobj.c) */
+    LM_BACKEND_OFF,
+};
+
 struct lm_config {
     bool strict;                 /* LOWMAP_STRICT=1 */
     enum lm_placed_mode placed;  /* LOWMAP_PLACED */
+    enum lm_placed_backend backend; /* LOWMAP_PLACED_BACKEND */
     unsigned log_mask;           /* LOWMAP_DEBUG */
 };
 extern struct lm_config lm_config;
@@ -181,6 +191,8 @@ struct lm_buffer {
     size_t placed_size;
     GLsizeiptr placed_len; /* what the app asked for */
     GLenum placed_usage;   /* glBufferData's usage; 0 for immutable */
+    /* Memory-object storage (memobj.c): maps are served from its view. */
+    struct lm_memobj *memobj;
     /* A map of this buffer fell to the shadow path: with LOWMAP_PLACED=auto
      * its next storage is placed. */
     bool shadowed;
@@ -205,6 +217,7 @@ struct lm_texmap {
  * signalled.  Also the pool of such blocks ready for reuse. */
 struct lm_graveyard {
     struct lm_graveyard *next;
+    struct lm_memobj *memobj; /* set: memory-object storage, not mem */
     void *mem;
     size_t size;   /* page multiple */
     bool reusable; /* nothing may reach it once the fence signalled */
@@ -235,6 +248,7 @@ struct lm_context_info {
     int major, minor;
     bool client_pointer; /* GL_MESA_map_buffer_client_pointer applies */
     bool pinned_memory;  /* host has GL_AMD_pinned_memory */
+    bool memory_object;  /* host has GL_EXT_memory_object_fd */
     bool map_texture;    /* host has GL_INTEL_map_texture */
     bool has_sync;       /* fences usable */
     bool software;       /* a software rasterizer: buffers live in RAM */
@@ -248,6 +262,8 @@ struct lm_context {
     bool destroyed;
     unsigned current; /* threads having it current */
     GLenum error;     /* pending lowmap error for glGetError */
+    bool vk_checked;  /* memobj.c looked up the Vulkan device */
+    struct lm_vk_device *vk;
     struct lm_context_info info;
     unsigned ordered_draws; /* lm_gl_draws at this context's last wait */
 };
@@ -431,6 +447,47 @@ static inline void lm_placed_adopt(enum lm_host slot, GLuint target_or_name)
     if (__builtin_expect(atomic_load_explicit(&lm_adoptable,
                                               memory_order_relaxed) != 0, 0))
         lm_placed_adopt_slow(slot, target_or_name);
+}
+
+/* The backend placed storage of a context like @info uses. */
+enum lm_placed_backend lm_placed_backend_of(const struct lm_context_info *info);
+/* Memory-object storage (or any placed block, @mem) the host may still
+ * use: freed once a fence issued now has signalled. */
+void lm_graveyard_add_memobj(struct lm_group *group, struct lm_memobj *mo);
+
+/* ---- memory-object storage (memobj.c) -------------------------------- */
+
+/* Buffers with memory-object storage in every share group: the map and
+ * query hooks' one-branch test. */
+extern _Atomic unsigned lm_memobj_live;
+
+/* Gives the buffer immutable storage from exportable memory; true when
+ * the host call was made here and succeeded. */
+bool lm_memobj_storage(struct lm_context *ctx, enum lm_host slot,
+                       GLenum target, GLuint name, GLsizeiptr size,
+                       const void *data, GLbitfield flags);
+/* Group lock held: detaches @buf's storage (NULL when it has none). */
+struct lm_memobj *lm_memobj_take(struct lm_buffer *buf);
+/* Frees storage nothing uses any more; @gl_alive: a context of its share
+ * group is current, so its GL memory object is deleted too. */
+void lm_memobj_free(struct lm_memobj *mo, bool gl_alive);
+/* Each serves the call when @name has memory-object storage (true),
+ * errors included; false: not such a buffer, the host serves. */
+bool lm_memobj_map(struct lm_context *ctx, int64_t name, GLintptr offset,
+                   GLsizeiptr length, GLbitfield access, bool whole,
+                   void **out);
+bool lm_memobj_unmap(struct lm_context *ctx, int64_t name, GLboolean *ret);
+bool lm_memobj_flush(struct lm_context *ctx, int64_t name, GLintptr offset,
+                     GLsizeiptr length);
+bool lm_memobj_param(struct lm_context *ctx, int64_t name, GLenum pname,
+                     GLint64 *value);
+bool lm_memobj_pointer(struct lm_context *ctx, int64_t name, void **params);
+
+static inline bool lm_memobj_any(void)
+{
+    return __builtin_expect(atomic_load_explicit(&lm_memobj_live,
+                                                 memory_order_relaxed) != 0,
+                            0);
 }
 
 /* ---- share groups (state.c) ------------------------------------------ */

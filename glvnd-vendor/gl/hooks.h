@@ -232,6 +232,14 @@
     HOST(glDeleteSync)                                                       \
     HOST(glBindTexture)                                                      \
     HOST(glGetTexLevelParameteriv)                                           \
-    HOST(glGetTextureLevelParameteriv)
+    HOST(glGetTextureLevelParameteriv)                                       \
+    HOST(glGetUnsignedBytevEXT)                                              \
+    HOST(glGetUnsignedBytei_vEXT)                                            \
+    HOST(glCreateMemoryObjectsEXT)                                           \
+    HOST(glDeleteMemoryObjectsEXT)                                           \
+    HOST(glMemoryObjectParameterivEXT)                                       \
+    HOST(glImportMemoryFdEXT)                                                \
+    HOST(glBufferStorageMemEXT)                                              \
+    HOST(glNamedBufferStorageMemEXT)
 
 #endif /* LOWMAP_GL_HOOKS_H */

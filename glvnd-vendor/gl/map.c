@@ -408,9 +408,21 @@ static GLbitfield host_bits(struct lm_context *ctx, GLbitfield access)
 void *lm_map_buffer(enum lm_host slot, GLenum target, GLenum access)
 {
     struct lm_context *ctx = lm_current;
+    void *host;
+
+    if (lm_memobj_any() && ctx) {
+        int64_t name = lm_bound_buffer(target);
+        if (access != GL_READ_ONLY && access != GL_WRITE_ONLY &&
+            access != GL_READ_WRITE) {
+            /* the host raises GL_INVALID_ENUM */
+        } else if (lm_memobj_map(ctx, name, 0, 0, bits_from_enum(access),
+                                 true, &host)) {
+            return host;
+        }
+    }
     lm_placed_adopt(slot, target);
     lm_order_buffer(slot, target);
-    void *host = ((map_fn)lm_host(slot))(target, access);
+    host = ((map_fn)lm_host(slot))(target, access);
     if (!host || !ctx)
         return host;
     int64_t name = lm_bound_buffer(target);
@@ -431,10 +443,16 @@ void *lm_map_buffer_range(enum lm_host slot, GLenum target, GLintptr offset,
 {
     struct lm_context *ctx = lm_current;
     GLbitfield bits = host_bits(ctx, access);
+    void *host;
+
+    if (lm_memobj_any() && ctx &&
+        lm_memobj_map(ctx, lm_bound_buffer(target), offset, length, access,
+                      false, &host))
+        return host;
     lm_placed_adopt(slot, target);
     if (!(access & GL_MAP_UNSYNCHRONIZED_BIT))
         lm_order_buffer(slot, target);
-    void *host = ((map_range_fn)lm_host(slot))(target, offset, length, bits);
+    host = ((map_range_fn)lm_host(slot))(target, offset, length, bits);
     if (!host || !ctx || length <= 0)
         return host;
     int64_t name = lm_bound_buffer(target);
@@ -452,9 +470,17 @@ void *lm_map_buffer_range(enum lm_host slot, GLenum target, GLintptr offset,
 void *lm_map_named_buffer(enum lm_host slot, GLuint buffer, GLenum access)
 {
     struct lm_context *ctx = lm_current;
+    void *host;
+
+    if (lm_memobj_any() && ctx &&
+        (access == GL_READ_ONLY || access == GL_WRITE_ONLY ||
+         access == GL_READ_WRITE) &&
+        lm_memobj_map(ctx, buffer, 0, 0, bits_from_enum(access), true,
+                      &host))
+        return host;
     lm_placed_adopt(slot, buffer);
     lm_order_buffer(slot, buffer);
-    void *host = ((map_named_fn)lm_host(slot))(buffer, access);
+    host = ((map_named_fn)lm_host(slot))(buffer, access);
     if (!host || !ctx)
         return host;
     struct map_req req = {
@@ -473,11 +499,15 @@ void *lm_map_named_buffer_range(enum lm_host slot, GLuint buffer,
 {
     struct lm_context *ctx = lm_current;
     GLbitfield bits = host_bits(ctx, access);
+    void *host;
+
+    if (lm_memobj_any() && ctx &&
+        lm_memobj_map(ctx, buffer, offset, length, access, false, &host))
+        return host;
     lm_placed_adopt(slot, buffer);
     if (!(access & GL_MAP_UNSYNCHRONIZED_BIT))
         lm_order_buffer(slot, buffer);
-    void *host =
-        ((map_named_range_fn)lm_host(slot))(buffer, offset, length, bits);
+    host = ((map_named_range_fn)lm_host(slot))(buffer, offset, length, bits);
     if (!host || !ctx || length <= 0)
         return host;
     struct map_req req = {
@@ -506,6 +536,11 @@ static void end_map_of(struct lm_context *ctx, int64_t name)
 GLboolean lm_unmap_buffer(enum lm_host slot, GLenum target)
 {
     struct lm_context *ctx = lm_current;
+    GLboolean ret;
+
+    if (lm_memobj_any() && ctx &&
+        lm_memobj_unmap(ctx, lm_bound_buffer(target), &ret))
+        return ret;
     if (ctx)
         end_map_of(ctx, lm_bound_buffer(target));
     return ((unmap_fn)lm_host(slot))(target);
@@ -513,6 +548,10 @@ GLboolean lm_unmap_buffer(enum lm_host slot, GLenum target)
 
 GLboolean lm_unmap_named_buffer(enum lm_host slot, GLuint buffer)
 {
+    GLboolean ret;
+
+    if (lm_memobj_any() && lm_memobj_unmap(lm_current, buffer, &ret))
+        return ret;
     end_map_of(lm_current, buffer);
     return ((unmap_named_fn)lm_host(slot))(buffer);
 }
@@ -538,6 +577,9 @@ void lm_flush_mapped_range(enum lm_host slot, GLenum target, GLintptr offset,
                            GLsizeiptr length)
 {
     struct lm_context *ctx = lm_current;
+    if (lm_memobj_any() && ctx &&
+        lm_memobj_flush(ctx, lm_bound_buffer(target), offset, length))
+        return;
     if (ctx)
         flush_of(ctx, lm_bound_buffer(target), offset, length);
     ((flush_fn)lm_host(slot))(target, offset, length);
@@ -546,6 +588,9 @@ void lm_flush_mapped_range(enum lm_host slot, GLenum target, GLintptr offset,
 void lm_flush_mapped_named_range(enum lm_host slot, GLuint buffer,
                                  GLintptr offset, GLsizeiptr length)
 {
+    if (lm_memobj_any() &&
+        lm_memobj_flush(lm_current, buffer, offset, length))
+        return;
     flush_of(lm_current, buffer, offset, length);
     ((flush_named_fn)lm_host(slot))(buffer, offset, length);
 }
@@ -565,6 +610,9 @@ void lm_get_buffer_pointer(enum lm_host slot, GLenum target, GLenum pname,
                            void **params)
 {
     struct lm_context *ctx = lm_current;
+    if (lm_memobj_any() && ctx && pname == GL_BUFFER_MAP_POINTER &&
+        lm_memobj_pointer(ctx, lm_bound_buffer(target), params))
+        return;
     ((pointer_fn)lm_host(slot))(target, pname, params);
     if (ctx && params && pname == GL_BUFFER_MAP_POINTER && *params)
         pointer_of(ctx, lm_bound_buffer(target), params);
@@ -573,6 +621,9 @@ void lm_get_buffer_pointer(enum lm_host slot, GLenum target, GLenum pname,
 void lm_get_named_buffer_pointer(enum lm_host slot, GLuint buffer,
                                  GLenum pname, void **params)
 {
+    if (lm_memobj_any() && pname == GL_BUFFER_MAP_POINTER &&
+        lm_memobj_pointer(lm_current, buffer, params))
+        return;
     ((pointer_named_fn)lm_host(slot))(buffer, pname, params);
     if (params && pname == GL_BUFFER_MAP_POINTER && *params)
         pointer_of(lm_current, buffer, params);

@@ -60,10 +60,32 @@ static const GLbitfield storage_bits =
 #define POOL_BLOCKS 32
 #define POOL_BLOCK_MAX ((size_t)16 << 20)
 
+enum lm_placed_backend lm_placed_backend_of(const struct lm_context_info *info)
+{
+    switch (lm_config.backend) {
+    case LM_BACKEND_OFF: return LM_BACKEND_OFF;
+    case LM_BACKEND_PINNED:
+        return info->pinned_memory ? LM_BACKEND_PINNED : LM_BACKEND_OFF;
+    case LM_BACKEND_MEMORY_OBJECT:
+        return info->memory_object ? LM_BACKEND_MEMORY_OBJECT
+                                   : LM_BACKEND_OFF;
+    default:
+        return info->pinned_memory   ? LM_BACKEND_PINNED
+               : info->memory_object ? LM_BACKEND_MEMORY_OBJECT
+                                     : LM_BACKEND_OFF;
+    }
+}
+
 const char *lm_placed_rule(const struct lm_context_info *info)
 {
-    if (!info->pinned_memory || lm_config.placed == LM_PLACED_OFF)
+    enum lm_placed_backend backend = lm_placed_backend_of(info);
+
+    if (backend == LM_BACKEND_OFF || lm_config.placed == LM_PLACED_OFF)
         return "no buffer";
+    if (backend == LM_BACKEND_MEMORY_OBJECT)
+        return lm_config.placed == LM_PLACED_ALL
+                   ? "every immutable storage (memory objects)"
+                   : "persistent storage (memory objects)";
     switch (lm_config.placed) {
     case LM_PLACED_ALL: return "every buffer";
     case LM_PLACED_PERSISTENT: return "persistent storage";
@@ -92,7 +114,7 @@ static bool wanted(struct lm_context *ctx, bool persistent, bool shadowed)
 {
     const struct lm_context_info *info = lm_context_info(ctx);
 
-    if (!info->pinned_memory)
+    if (lm_placed_backend_of(info) != LM_BACKEND_PINNED)
         return false;
     switch (lm_config.placed) {
     case LM_PLACED_OFF: return false;
@@ -278,20 +300,36 @@ bool lm_placed_storage(struct lm_context *ctx, enum lm_host slot,
                        GLenum target, GLuint name, GLsizeiptr size,
                        const void *data, GLbitfield flags)
 {
-    (void)target;
-    if (size <= 0 || !wanted(ctx, flags & GL_MAP_PERSISTENT_BIT, false))
-        return false;
+    bool persistent = flags & GL_MAP_PERSISTENT_BIT;
+
     /* Leave invalid flag sets to the host's own error. */
-    if ((flags & ~storage_bits) ||
-        ((flags & GL_MAP_PERSISTENT_BIT) &&
-         !(flags & (GL_MAP_READ_BIT | GL_MAP_WRITE_BIT))) ||
-        ((flags & GL_MAP_COHERENT_BIT) && !(flags & GL_MAP_PERSISTENT_BIT)))
+    if (size <= 0 || (flags & ~storage_bits) ||
+        (persistent && !(flags & (GL_MAP_READ_BIT | GL_MAP_WRITE_BIT))) ||
+        ((flags & GL_MAP_COHERENT_BIT) && !persistent))
+        return false;
+    if (lm_placed_backend_of(lm_context_info(ctx)) ==
+        LM_BACKEND_MEMORY_OBJECT) {
+        if (lm_config.placed == LM_PLACED_OFF ||
+            (lm_config.placed != LM_PLACED_ALL && !persistent))
+            return false;
+        return lm_memobj_storage(ctx, slot, target, name, size, data, flags);
+    }
+    if (!wanted(ctx, persistent, false))
         return false;
     return place(ctx, slot, name, size, data, true, 0, flags);
 }
 
-void lm_graveyard_add(struct lm_group *group, void *mem, size_t size,
-                      bool reusable)
+/* Frees what a graveyard entry holds, or pools it. */
+static void bury(struct lm_group *group, struct lm_graveyard *g, bool gl_alive)
+{
+    if (g->memobj)
+        lm_memobj_free(g->memobj, gl_alive);
+    else
+        pool_put(group, g->mem, g->size, g->reusable);
+}
+
+static void graveyard_add(struct lm_group *group, struct lm_memobj *mo,
+                          void *mem, size_t size, bool reusable)
 {
     struct lm_context *ctx = lm_current;
     struct lm_graveyard *g = NULL;
@@ -308,11 +346,14 @@ void lm_graveyard_add(struct lm_group *group, void *mem, size_t size,
     if (!g) {
         /* No fence to wait for: wait for everything, then free. */
         lm_finish_fn finish = LM_HOST_CALL(lm_finish_fn, glFinish);
+        struct lm_graveyard now = {.memobj = mo, .mem = mem, .size = size,
+                                   .reusable = reusable};
         if (ctx && finish)
             finish();
-        pool_put(group, mem, size, reusable);
+        bury(group, &now, ctx != NULL);
         return;
     }
+    g->memobj = mo;
     g->mem = mem;
     g->size = size;
     g->reusable = reusable;
@@ -320,6 +361,18 @@ void lm_graveyard_add(struct lm_group *group, void *mem, size_t size,
     g->next = group->graveyard;
     group->graveyard = g;
     lm_group_unlock(group);
+}
+
+void lm_graveyard_add(struct lm_group *group, void *mem, size_t size,
+                      bool reusable)
+{
+    graveyard_add(group, NULL, mem, size, reusable);
+}
+
+void lm_graveyard_add_memobj(struct lm_group *group, struct lm_memobj *mo)
+{
+    if (mo)
+        graveyard_add(group, mo, NULL, 0, false);
 }
 
 void lm_graveyard_sweep(struct lm_group *group, bool all)
@@ -332,7 +385,10 @@ void lm_graveyard_sweep(struct lm_group *group, bool all)
         for (int i = 0; i < 2; i++) {
             for (list = lists[i]; list;) {
                 struct lm_graveyard *next = list->next;
-                lowmap_mem_free(list->mem);
+                if (list->memobj)
+                    lm_memobj_free(list->memobj, false);
+                else
+                    lowmap_mem_free(list->mem);
                 free(list);
                 list = next;
             }
@@ -357,7 +413,7 @@ void lm_graveyard_sweep(struct lm_group *group, bool all)
         if (r == GL_ALREADY_SIGNALED || r == GL_CONDITION_SATISFIED) {
             if (list->fence && del)
                 del(list->fence);
-            pool_put(group, list->mem, list->size, list->reusable);
+            bury(group, list, true);
             free(list);
         } else {
             list->next = keep;

@@ -53,10 +53,12 @@ static void group_free(struct lm_group *group)
     lm_group_lock(group);
     HASH_ITER(hh, group->buffers, buf, btmp) {
         void *placed = buf->placed;
+        struct lm_memobj *mo = lm_memobj_take(buf);
         buf->placed = NULL;
         lm_buffer_forget(group, buf, false);
         if (placed)
             lowmap_mem_free(placed);
+        lm_memobj_free(mo, false);
     }
     HASH_ITER(hh, group->texmaps, tex, ttmp) {
         HASH_DEL(group->texmaps, tex);
@@ -242,7 +244,7 @@ const struct lm_context_info *lm_context_info(struct lm_context *ctx)
 {
     struct lm_context_info *info = &ctx->info;
     lm_get_string_fn get_string = LM_HOST_CALL(lm_get_string_fn, glGetString);
-    bool map_range = false, arb_sync = false;
+    bool map_range = false, arb_sync = false, memobj = false, memobj_fd = false;
 
     if (info->known || !get_string)
         return info;
@@ -273,6 +275,8 @@ const struct lm_context_info *lm_context_info(struct lm_context *ctx)
             map_range |= strcmp(e, "GL_ARB_map_buffer_range") == 0;
             arb_sync |= strcmp(e, "GL_ARB_sync") == 0;
             info->pinned_memory |= strcmp(e, "GL_AMD_pinned_memory") == 0;
+            memobj |= strcmp(e, "GL_EXT_memory_object") == 0;
+            memobj_fd |= strcmp(e, "GL_EXT_memory_object_fd") == 0;
             info->map_texture |= strcmp(e, "GL_INTEL_map_texture") == 0;
         }
     } else {
@@ -280,6 +284,8 @@ const struct lm_context_info *lm_context_info(struct lm_context *ctx)
         map_range = has_extension(e, "GL_ARB_map_buffer_range");
         arb_sync = has_extension(e, "GL_ARB_sync");
         info->pinned_memory = has_extension(e, "GL_AMD_pinned_memory");
+        memobj = has_extension(e, "GL_EXT_memory_object");
+        memobj_fd = has_extension(e, "GL_EXT_memory_object_fd");
         info->map_texture = has_extension(e, "GL_INTEL_map_texture");
     }
     /* The extension is written against desktop GL and needs 3.0 or
@@ -300,13 +306,20 @@ const struct lm_context_info *lm_context_info(struct lm_context *ctx)
     /* Pinned memory needs target-based storage calls to place with. */
     info->pinned_memory = info->pinned_memory && !info->gles &&
                           lm_host(LM_HOST_glBindBuffer);
+    info->memory_object = memobj && memobj_fd &&
+                          lm_host(LM_HOST_glCreateMemoryObjectsEXT) &&
+                          lm_host(LM_HOST_glDeleteMemoryObjectsEXT) &&
+                          lm_host(LM_HOST_glImportMemoryFdEXT) &&
+                          lm_host(LM_HOST_glBufferStorageMemEXT) &&
+                          lm_host(LM_HOST_glGetUnsignedBytevEXT) &&
+                          lm_host(LM_HOST_glGetUnsignedBytei_vEXT);
     info->known = true;
     lm_log(LM_LOG_INFO,
            "gl: context %p: %s %d.%d client_pointer=%d pinned=%d "
-           "map_texture=%d sync=%d placed storage for %s",
+           "memory_object=%d map_texture=%d sync=%d placed storage for %s",
            ctx->key, info->gles ? "GLES" : "GL", info->major, info->minor,
-           info->client_pointer, info->pinned_memory, info->map_texture,
-           info->has_sync, lm_placed_rule(info));
+           info->client_pointer, info->pinned_memory, info->memory_object,
+           info->map_texture, info->has_sync, lm_placed_rule(info));
     return info;
 }
 
