@@ -18,6 +18,9 @@
 #include <xf86drm.h>
 
 #include "lowmap.h"
+#ifdef LOWMAP_INFO_VULKAN
+#include "vkmem.h"
+#endif
 
 static const char *yes_no(int answer)
 {
@@ -108,6 +111,26 @@ static void report_drm(void)
         printf("DRM devices:           none\n");
 }
 
+#ifdef LOWMAP_INFO_VULKAN
+static void vulkan_line(void *first, const char *line)
+{
+    printf("%s %s\n", *(int *)first ? "Vulkan (memory objects):" :
+                                       "                       ", line);
+    *(int *)first = 0;
+}
+
+/* What the memory-object backend finds on the Vulkan side. */
+static void report_vulkan(void)
+{
+    int first = 1;
+    lm_vk_describe(vulkan_line, &first);
+}
+#else
+static void report_vulkan(void)
+{
+}
+#endif
+
 int main(void)
 {
     struct lowmap_caps caps = {.size = sizeof(caps)};
@@ -162,6 +185,20 @@ int main(void)
            : strcmp(placed, "all") == 0 ? "every buffer"
            : strcmp(placed, "off") == 0 ? "none"
                                         : "persistent storage");
+    const char *backend = getenv("LOWMAP_PLACED_BACKEND");
+    printf("placed storage backend: LOWMAP_PLACED_BACKEND=%s: %s\n",
+           backend ? backend : "auto",
+           !backend || strcmp(backend, "auto") == 0
+               ? "GL_AMD_pinned_memory where the host has it, else memory "
+                 "objects from exportable Vulkan memory (GL_EXT_memory_"
+                 "object_fd and a Vulkan device with the GL's UUIDs; "
+                 "LOWMAP_DEBUG=info names the one in force per context)"
+           : strcmp(backend, "pinned") == 0 ? "GL_AMD_pinned_memory only"
+           : strcmp(backend, "memory_object") == 0
+               ? "memory objects only"
+           : strcmp(backend, "off") == 0 ? "none"
+                                         : "unknown value: auto is used");
+    report_vulkan();
     report_drm();
     /* What the DRM probe taught lowmap about PFNMAP duplication. */
     if (lowmap_probe(&caps) == 0 && caps.mremap_pfnmap != LOWMAP_UNKNOWN)

@@ -579,7 +579,74 @@ const char *lm_vk_reason(void)
     return vk.reason;
 }
 
+static void hex(char *out, const uint8_t *uuid)
+{
+    for (int i = 0; i < 16; i++)
+        sprintf(out + 2 * i, "%02x", uuid[i]);
+}
+
+void lm_vk_describe(void (*emit)(void *arg, const char *line), void *arg)
+{
+    VkPhysicalDevice pds[16];
+    uint32_t n = 16;
+    char line[512];
+
+    pthread_mutex_lock(&vk.lock);
+    if (!instance_up()) {
+        emit(arg, vk.reason);
+        pthread_mutex_unlock(&vk.lock);
+        return;
+    }
+    PFN_vkEnumeratePhysicalDevices enum_pd = VK_FN(
+        PFN_vkEnumeratePhysicalDevices, vk.instance,
+        "vkEnumeratePhysicalDevices");
+    PFN_vkGetPhysicalDeviceProperties2 props2 = VK_FN(
+        PFN_vkGetPhysicalDeviceProperties2, vk.instance,
+        "vkGetPhysicalDeviceProperties2");
+    PFN_vkEnumerateDeviceExtensionProperties enum_ext =
+        VK_FN(PFN_vkEnumerateDeviceExtensionProperties, vk.instance,
+              "vkEnumerateDeviceExtensionProperties");
+    VkResult r = enum_pd && props2 && enum_ext
+                     ? enum_pd(vk.instance, &n, pds)
+                     : VK_ERROR_INITIALIZATION_FAILED;
+    if ((r != VK_SUCCESS && r != VK_INCOMPLETE) || n == 0)
+        emit(arg, "no Vulkan device");
+    for (uint32_t i = 0; (r == VK_SUCCESS || r == VK_INCOMPLETE) && i < n;
+         i++) {
+        VkPhysicalDeviceIDProperties id = {
+            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES};
+        VkPhysicalDeviceProperties2 p = {
+            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+            .pNext = &id};
+        VkExtensionProperties exts[512];
+        uint32_t ne = 512;
+        char dev[33], drv[33];
+        props2(pds[i], &p);
+        if (enum_ext(pds[i], NULL, &ne, exts) < 0)
+            ne = 0;
+        hex(dev, id.deviceUUID);
+        hex(drv, id.driverUUID);
+        bool fd = has_ext(exts, ne, "VK_KHR_external_memory_fd");
+        bool placed = has_ext(exts, ne, "VK_EXT_map_memory_placed") &&
+                      has_ext(exts, ne, "VK_KHR_map_memory2");
+        snprintf(line, sizeof(line),
+                 "%.200s: %s, views %s (deviceUUID %s driverUUID %s)",
+                 p.properties.deviceName,
+                 fd ? "exportable memory" : "no VK_KHR_external_memory_fd",
+                 placed ? "placed by the driver" : "aliased by lowmap", dev,
+                 drv);
+        emit(arg, line);
+    }
+    pthread_mutex_unlock(&vk.lock);
+}
+
 #else /* !LOWMAP_HAVE_VULKAN */
+
+void lm_vk_describe(void (*emit)(void *arg, const char *line), void *arg)
+{
+    emit(arg, lm_vk_reason());
+}
+
 
 struct lm_vk_device *lm_vk_device_find(const uint8_t (*device_uuids)[16],
                                        int count, const uint8_t *driver_uuid)

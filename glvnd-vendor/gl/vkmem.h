@@ -54,4 +54,9 @@ void lm_vk_free(struct lm_vk_memory *mem);
  * are made on the last device found ("placed" or "aliased"). */
 const char *lm_vk_reason(void);
 
+/* For lowmap-info: one line per Vulkan device (what the backend could do
+ * with it, its UUIDs), or one saying why there is none.  Opens the loader
+ * like the first GL device would. */
+void lm_vk_describe(void (*emit)(void *arg, const char *line), void *arg);
+
 #endif /* LOWMAP_GL_VKMEM_H */
