@@ -13,6 +13,9 @@
  *             and the whole range copied back at unmap for write maps
  *   lowmap    lowmap's EGL vendor, default policies
  *   placed    lowmap with placed storage for every buffer (LOWMAP_PLACED=all)
+ *   memobj    lowmap with persistent storage from exportable Vulkan memory
+ *             (LOWMAP_PLACED_BACKEND=memory_object; needs a Vulkan driver
+ *             for the GL's device, lavapipe for llvmpipe)
  *   shadow    shadows only (LOWMAP_STRATEGIES=shadow, LOWMAP_PLACED=off),
  *             write-back chosen by cost (LOWMAP_DIRTY=auto), and the same
  *             forced to each method: shadow-track, shadow-compare,
@@ -44,6 +47,7 @@ static const struct bench_config configs[] = {
     {"wine", false, {"LOWMAP_BENCH_WINE=1", NULL}},
     {"lowmap", true, {NULL}},
     {"placed", true, {"LOWMAP_PLACED=all", NULL}},
+    {"memobj", true, {"LOWMAP_PLACED_BACKEND=memory_object", NULL}},
     {"shadow", true, {"LOWMAP_STRATEGIES=shadow", "LOWMAP_PLACED=off", NULL}},
     {"shadow-track", true,
      {"LOWMAP_STRATEGIES=shadow", "LOWMAP_PLACED=off", "LOWMAP_DIRTY=track",
