@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Runs piglit's buffer-storage and mapping tests in four modes and fails
+# Runs piglit's buffer-storage and mapping tests in five modes and fails
 # unless every test gives the same result (pass/fail/skip/crash) in each:
 #
 #   native   the host vendor alone
 #   lowmap   through lowmap-run, default strategies
 #   shadow   shadows only (LOWMAP_STRATEGIES=shadow LOWMAP_PLACED=off)
 #   placed   placed storage for every buffer (LOWMAP_PLACED=all)
+#   memobj   persistent storage from exportable Vulkan memory
+#            (LOWMAP_PLACED_BACKEND=memory_object; lavapipe for llvmpipe,
+#            without it the backend is off and persistent maps are shadows)
 #
 # The tests: every test of piglit's "gpu" profile in the groups that
 # list-tests.py names (generated from the installed piglit at run time),
@@ -48,7 +51,7 @@ export PIGLIT_PLATFORM=${PIGLIT_PLATFORM:-surfaceless_egl}
 export LIBGL_ALWAYS_SOFTWARE=1 GALLIUM_DRIVER=llvmpipe
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-modes=(native lowmap shadow placed)
+modes=(native lowmap shadow placed memobj)
 
 # The list: name, then the command's words, tab-separated.
 if ! python3 "$here/list-tests.py" "$root" >"$out/list"; then
@@ -100,6 +103,8 @@ run_one() {
     shadow) LOWMAP_STATS=1 LOWMAP_STRATEGIES=shadow LOWMAP_PLACED=off \
               timeout 120 "$wrap" "${cmd[@]}" ;;
     placed) LOWMAP_STATS=1 LOWMAP_PLACED=all \
+              timeout 120 "$wrap" "${cmd[@]}" ;;
+    memobj) LOWMAP_STATS=1 LOWMAP_PLACED_BACKEND=memory_object \
               timeout 120 "$wrap" "${cmd[@]}" ;;
   esac >"$log" 2>&1 </dev/null
   rc=$?
@@ -190,15 +195,15 @@ for i in "${!tests[@]}"; do
       high=$((high + 1)) status=1 mark=HIGH
     fi
   done
-  printf '%-12s native=%-6s lowmap=%-6s shadow=%-6s placed=%-6s %s\n' \
+  printf '%-12s native=%-6s lowmap=%-6s shadow=%-6s placed=%-6s memobj=%-6s %s\n' \
     "$mark" "$n" "$(cat "$out/$i.lowmap")" "$(cat "$out/$i.shadow")" \
-    "$(cat "$out/$i.placed")" "$name"
+    "$(cat "$out/$i.placed")" "$(cat "$out/$i.memobj")" "$name"
 done
 
 summary=
 for r in "${!count[@]}"; do summary+="$r ${count[$r]}, "; done
 echo "piglit: ${#tests[@]} tests ($generated from piglit's profile," \
-     "$(( ${#tests[@]} - generated )) of our own), 4 modes," \
+     "$(( ${#tests[@]} - generated )) of our own), ${#modes[@]} modes," \
      "$(( $(date +%s) - start )) s with $jobs jobs; native: ${summary%, }"
 echo "piglit: $differ differ, $high with high pointers, $flaky flaky" \
      "natively (not counted), $unstable differed once only (not counted)," \
