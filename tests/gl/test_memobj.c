@@ -11,8 +11,10 @@
 #include <criterion/criterion.h>
 #include <dlfcn.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "gl_util.h"
@@ -227,6 +229,32 @@ Test(memobj, delete_keeps_then_frees_storage, .signal = SIGSEGV)
     glDeleteBuffers(1, &sweep); /* frees what signalled fences release */
     (void)p[0];
     cr_assert_fail("stale pointer still readable");
+}
+
+/* fork() with a map live: the storage is shared memory, as a GPU driver's
+ * mappings are, so the child sees the parent's bytes and its writes reach
+ * the parent; the parent's map keeps working with the GL afterwards. */
+Test(memobj, fork_shares_storage)
+{
+    GLuint buf = storage_buffer(FLAGS, 10);
+    uint8_t *p = glMapNamedBufferRange(buf, 0, SIZE, FLAGS);
+    gt_assert_low(p, SIZE);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        bool same = gt_check(p, SIZE, 10, 0);
+        p[0] = 0xee;
+        _exit(same ? 0 : 1);
+    }
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    cr_assert_eq(p[0], 0xee);
+    gt_fill(p, SIZE, 11, 0);
+    cr_assert(gt_copy_holds(buf, 0, SIZE, 11, 0));
+    cr_assert(glUnmapNamedBuffer(buf));
+    glDeleteBuffers(1, &buf);
 }
 
 /* Non-persistent storage keeps the host's; LOWMAP_PLACED=all takes it. */
