@@ -24,7 +24,7 @@ bool lm_placed_adopts(struct lm_context *ctx)
 {
     const struct lm_context_info *info = lm_context_info(ctx);
 
-    if (!info->pinned_memory)
+    if (lm_placed_backend_of(info) != LM_BACKEND_PINNED)
         return false;
     switch (lm_config.placed) {
     case LM_PLACED_ALL: return true;
