@@ -9,7 +9,8 @@
  * a buffer (its storage flags are not the app's), so every map, unmap,
  * flush and map-state query of it is served here, from the low view:
  * maps return the view directly, zero-copy and coherent (the memory is
- * host-coherent), and the errors are those the GL spec lists for
+ * host-coherent), a synchronised map first waits for the GL (glFinish),
+ * and the errors are those the GL spec lists for
  * MapBufferRange, MapBuffer, UnmapBuffer and FlushMappedBufferRange.
  * GL_BUFFER_STORAGE_FLAGS answers the app's flags; the host already
  * answers GL_BUFFER_SIZE and GL_BUFFER_IMMUTABLE_STORAGE as asked.
@@ -277,6 +278,12 @@ bool lm_memobj_map(struct lm_context *ctx, int64_t name, GLintptr offset,
     buf->map_access = access;
     buf->map_offset = offset;
     lm_group_unlock(ctx->group);
+    /* A synchronised map waits for the commands issued before it, as the
+     * host's own map would; the host never sees this one.  (llvmpipe runs
+     * draws after the call returns: a copy into the buffer could land
+     * after the app read the view.) */
+    if (!(access & GL_MAP_UNSYNCHRONIZED_BIT))
+        LM_HOST_CALL(lm_finish_fn, glFinish)();
     *out = low;
     return true;
 }

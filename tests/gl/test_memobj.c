@@ -109,6 +109,21 @@ Test(memobj, persistent_map_is_placed_low_and_zero_copy)
     cr_assert_eq(glGetError(), GL_NO_ERROR);
 }
 
+/* A synchronised map sees what the GL wrote before it. */
+Test(memobj, synchronised_map_sees_gl_writes)
+{
+    GLuint buf = storage_buffer(FLAGS, 1);
+    for (unsigned seed = 2; seed < 6; seed++) {
+        GLuint src = gt_buffer(SIZE, seed);
+        glCopyNamedBufferSubData(src, buf, 0, 0, SIZE);
+        uint8_t *p = glMapNamedBufferRange(buf, 0, SIZE, GL_MAP_READ_BIT);
+        gt_assert_low(p, SIZE);
+        cr_assert(gt_check(p, SIZE, seed, 0), "map %u missed the copy", seed);
+        cr_assert(glUnmapNamedBuffer(buf));
+        glDeleteBuffers(1, &src);
+    }
+}
+
 Test(memobj, queries_answer_what_the_app_asked)
 {
     const GLbitfield flags = FLAGS | GL_DYNAMIC_STORAGE_BIT;
