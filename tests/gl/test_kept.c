@@ -6,9 +6,8 @@
  * written pages out.
  *
  * Kept shadows serve hosts and contexts without placed storage (GLES on
- * llvmpipe, NVIDIA): ctest runs this with placed storage for persistent
- * buffers only, since by default llvmpipe moves a buffer whose map was a
- * shadow into placed storage.
+ * llvmpipe, NVIDIA): these tests run with placed storage for persistent
+ * buffers only (setup()).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -21,10 +20,12 @@
 /* What these tests check of write-backs (only the pages written go out)
  * is the compare method's promise: force it, as the choice by measured
  * cost may copy the whole range where that is cheaper (tests/core covers
- * the choice). */
+ * the choice).  And keep shadows shadows: by default llvmpipe moves a
+ * buffer whose map was a shadow into placed storage. */
 static void setup(void)
 {
     setenv("LOWMAP_DIRTY", "compare", 1);
+    setenv("LOWMAP_PLACED", "persistent", 1);
     gt_setup();
 }
 
