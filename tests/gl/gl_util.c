@@ -166,15 +166,32 @@ struct lowmap_stats gt_stats(void)
 
 void gt_framebuffer(void)
 {
+    gt_framebuffer_sized(4);
+}
+
+void gt_framebuffer_sized(GLsizei side)
+{
     GLuint fbo, rb;
 
     glGenRenderbuffers(1, &rb);
     glBindRenderbuffer(GL_RENDERBUFFER, rb);
-    glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, 4, 4);
+    glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, side, side);
     glGenFramebuffers(1, &fbo);
     glBindFramebuffer(GL_FRAMEBUFFER, fbo);
     glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0,
                               GL_RENDERBUFFER, rb);
     cr_assert_eq(glCheckFramebufferStatus(GL_FRAMEBUFFER),
                  GL_FRAMEBUFFER_COMPLETE);
+}
+
+GLuint gt_shader(GLenum type, const char *src)
+{
+    GLuint s = glCreateShader(type);
+    GLint ok = 0;
+
+    glShaderSource(s, 1, &src, NULL);
+    glCompileShader(s);
+    glGetShaderiv(s, GL_COMPILE_STATUS, &ok);
+    cr_assert(ok, "shader does not compile");
+    return s;
 }

@@ -79,6 +79,11 @@ bool gt_copy_holds(GLuint buf, size_t off, size_t len, unsigned seed,
 /* Binds a small complete framebuffer: surfaceless contexts have none, and
  * draws need one even with rasterization discarded. */
 void gt_framebuffer(void);
+/* The same, @side pixels square, for draws that must take a while. */
+void gt_framebuffer_sized(GLsizei side);
+
+/* A compiled shader of @type from @src; asserts it compiles. */
+GLuint gt_shader(GLenum type, const char *src);
 
 /* lowmap statistics now. */
 struct lowmap_stats gt_stats(void);

@@ -16,26 +16,15 @@
 #define PC (GL_MAP_PERSISTENT_BIT | GL_MAP_COHERENT_BIT)
 #define W 4
 
-static GLuint shader(GLenum type, const char *src)
-{
-    GLuint s = glCreateShader(type);
-    GLint ok = 0;
-    glShaderSource(s, 1, &src, NULL);
-    glCompileShader(s);
-    glGetShaderiv(s, GL_COMPILE_STATUS, &ok);
-    cr_assert(ok, "shader does not compile");
-    return s;
-}
-
 static GLuint program(const char *vs, const char *fs, const char *cs)
 {
     GLuint prog = glCreateProgram();
     GLint ok = 0;
     if (cs) {
-        glAttachShader(prog, shader(GL_COMPUTE_SHADER, cs));
+        glAttachShader(prog, gt_shader(GL_COMPUTE_SHADER, cs));
     } else {
-        glAttachShader(prog, shader(GL_VERTEX_SHADER, vs));
-        glAttachShader(prog, shader(GL_FRAGMENT_SHADER, fs));
+        glAttachShader(prog, gt_shader(GL_VERTEX_SHADER, vs));
+        glAttachShader(prog, gt_shader(GL_FRAGMENT_SHADER, fs));
     }
     glLinkProgram(prog);
     glGetProgramiv(prog, GL_LINK_STATUS, &ok);

@@ -22,39 +22,19 @@
 
 static void setup(void)
 {
-    GLuint fbo, rb, vao;
+    GLuint vao;
 
     setenv("LOWMAP_PLACED", "all", 1);
     gt_setup();
     if (!gt_has_ext("GL_AMD_pinned_memory"))
         cr_skip_test("host lacks GL_AMD_pinned_memory");
-    glGenRenderbuffers(1, &rb);
-    glBindRenderbuffer(GL_RENDERBUFFER, rb);
-    glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, SIDE, SIDE);
-    glGenFramebuffers(1, &fbo);
-    glBindFramebuffer(GL_FRAMEBUFFER, fbo);
-    glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0,
-                              GL_RENDERBUFFER, rb);
-    cr_assert_eq(glCheckFramebufferStatus(GL_FRAMEBUFFER),
-                 GL_FRAMEBUFFER_COMPLETE);
+    gt_framebuffer_sized(SIDE);
     glViewport(0, 0, SIDE, SIDE);
     glGenVertexArrays(1, &vao);
     glBindVertexArray(vao);
 }
 
 TestSuite(placed_order, .init = setup, .fini = gt_teardown);
-
-static GLuint shader(GLenum type, const char *src)
-{
-    GLuint s = glCreateShader(type);
-    GLint ok = 0;
-
-    glShaderSource(s, 1, &src, NULL);
-    glCompileShader(s);
-    glGetShaderiv(s, GL_COMPILE_STATUS, &ok);
-    cr_assert(ok, "shader does not compile");
-    return s;
-}
 
 /* A full-screen triangle whose fragments run @fs. */
 static GLuint program(const char *fs)
@@ -68,8 +48,8 @@ static GLuint program(const char *fs)
     GLuint prog = glCreateProgram();
     GLint ok = 0;
 
-    glAttachShader(prog, shader(GL_VERTEX_SHADER, vs));
-    glAttachShader(prog, shader(GL_FRAGMENT_SHADER, fs));
+    glAttachShader(prog, gt_shader(GL_VERTEX_SHADER, vs));
+    glAttachShader(prog, gt_shader(GL_FRAGMENT_SHADER, fs));
     glLinkProgram(prog);
     glGetProgramiv(prog, GL_LINK_STATUS, &ok);
     cr_assert(ok, "program does not link");
