@@ -188,6 +188,34 @@ int lowmap_mem_free(void *ptr)
     return 0;
 }
 
+int lowmap_mem_protect(void *ptr, size_t size, unsigned access)
+{
+    uintptr_t addr = (uintptr_t)ptr;
+    size_t page = plat_page_size();
+    unsigned prot = (access & LOWMAP_READ ? PLAT_PROT_READ : 0) |
+                    (access & LOWMAP_WRITE ? PLAT_PROT_WRITE : 0);
+    int err;
+
+    if (!ptr || !size || (addr | size) & (page - 1) ||
+        (access & ~(unsigned)(LOWMAP_READ | LOWMAP_WRITE)) ||
+        access == LOWMAP_WRITE)
+        return LOWMAP_EINVAL;
+    if (addr + size < addr)
+        return LOWMAP_EOVERFLOW;
+    lowmap__init();
+    lowmap__lock();
+    if (!placed_contains(addr, size)) {
+        lowmap__unlock();
+        return LOWMAP_ENOENT;
+    }
+    if ((err = plat_protect(addr, size, prot)) == 0)
+        arena_notify(addr, size, (int)prot);
+    lowmap__unlock();
+    if (err)
+        return err == -EINVAL ? LOWMAP_EINVAL : LOWMAP_ENOMEM;
+    return 0;
+}
+
 /* ---- choosing a strategy ---------------------------------------------- */
 
 /* True when the host range needs no view at all. */

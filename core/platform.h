@@ -87,6 +87,8 @@ int plat_slot_restore(uintptr_t addr, size_t len);
 int plat_map_anon(uintptr_t addr, size_t len, unsigned prot);
 /* Unmap [addr, addr+len) entirely (used when the range is not ours). */
 int plat_unmap(uintptr_t addr, size_t len);
+/* Change the protection (PLAT_PROT_*) of mapped pages. */
+int plat_protect(uintptr_t addr, size_t len, unsigned prot);
 
 /*
  * Duplicate the mapping at [src, src+len) onto dst with mremap(old_len 0),

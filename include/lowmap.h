@@ -327,6 +327,15 @@ LOWMAP_API int lowmap_mem_alias(const void *host, size_t size, void **out);
  * lowmap_mem_alias(); either faults afterwards.
  */
 LOWMAP_API int lowmap_mem_free(void *ptr);
+/**
+ * Change the access of whole pages inside one block from lowmap_mem_alloc()
+ * or lowmap_mem_alias(): @access is LOWMAP_READ, LOWMAP_READ | LOWMAP_WRITE,
+ * or 0 so that pointers into that part fault (a sub-allocator's freed
+ * slots).  @ptr and @size must be page aligned.  The translator's va_ops
+ * hear of the change like of any other.  Only the view changes: another
+ * mapping of the same pages (the host's) keeps its access.
+ */
+LOWMAP_API int lowmap_mem_protect(void *ptr, size_t size, unsigned access);
 
 /**
  * Record that @size bytes at @host were handed to 32-bit code above the

@@ -112,6 +112,17 @@ int plat_unmap(uintptr_t addr, size_t len)
     return 0;
 }
 
+int plat_protect(uintptr_t addr, size_t len, unsigned prot)
+{
+    if (!range_ok(addr, len) || (prot & ~(unsigned)(PLAT_PROT_READ |
+                                                     PLAT_PROT_WRITE)))
+        return -EINVAL;
+    if (FAULT_OR("mm/mprotect", ENOMEM, -1,
+                 mprotect((void *)addr, len, (int)prot)) < 0)
+        return -errno;
+    return 0;
+}
+
 int plat_mremap_dup(uintptr_t src, size_t len, uintptr_t dst)
 {
     void *p;

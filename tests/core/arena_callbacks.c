@@ -169,6 +169,12 @@ Test(arena_callbacks, notify_hears_every_mapping)
     cr_assert(t_noted(sp, 2 * PAGE, rw) >= 0, "shadow not announced");
     cr_assert(t_noted(k.placed, 3 * PAGE, rw) >= 0, "placed not announced");
 
+    char *part = (char *)k.placed + PAGE;
+    cr_assert(lowmap_mem_protect(part, PAGE, 0) == 0);
+    cr_assert(t_noted(part, PAGE, PROT_NONE) >= 0, "protection unheard");
+    cr_assert(lowmap_mem_protect(part, PAGE, LOWMAP_READ) == 0);
+    cr_assert(t_noted(part, PAGE, PROT_READ) >= 0, "protection unheard");
+
     cr_assert(lowmap_alias_release(k.mremap) == 0);
     cr_assert(lowmap_alias_release(k.shadow) == 0);
     cr_assert(lowmap_mem_free(k.placed) == 0);

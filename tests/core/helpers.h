@@ -9,11 +9,13 @@
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lowmap.h"
@@ -126,6 +128,20 @@ static inline int all_bytes(const void *p, size_t n, unsigned char v)
         if (c[i] != v)
             return 0;
     return 1;
+}
+
+/* True when reading @p kills a child process with SIGSEGV. */
+static inline int child_faults(const void *p)
+{
+    int status;
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        (void)*(const volatile char *)p;
+        _exit(0);
+    }
+    return pid > 0 && waitpid(pid, &status, 0) == pid &&
+           WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;
 }
 
 /* Suite .init: the test alone decides the configuration (LOWMAP_VMA_QUERY

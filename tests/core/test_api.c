@@ -204,6 +204,59 @@ Test(api, mem_alias_shares_pages)
     close(fd);
 }
 
+/* Part of a block can be made to fault and be given back, as a
+ * sub-allocator does with freed slots; nothing outside lowmap's blocks. */
+Test(api, mem_protect_part_of_a_block)
+{
+    char *p, *outside = map_anon(PAGE, MAP_PRIVATE);
+
+    cr_assert_eq(lowmap_mem_alloc(4 * PAGE, (void **)&p), 0);
+    memset(p, 7, 4 * PAGE);
+    cr_assert_eq(lowmap_mem_protect(NULL, PAGE, 0), LOWMAP_EINVAL);
+    cr_assert_eq(lowmap_mem_protect(p, 0, 0), LOWMAP_EINVAL);
+    cr_assert_eq(lowmap_mem_protect(p + 1, PAGE, 0), LOWMAP_EINVAL);
+    cr_assert_eq(lowmap_mem_protect(p, PAGE + 1, 0), LOWMAP_EINVAL);
+    cr_assert_eq(lowmap_mem_protect(p, PAGE, LOWMAP_WRITE), LOWMAP_EINVAL);
+    cr_assert_eq(lowmap_mem_protect(p, PAGE, LOWMAP_PERSISTENT),
+                 LOWMAP_EINVAL);
+    cr_assert_eq(lowmap_mem_protect(p, 5 * PAGE, 0), LOWMAP_ENOENT);
+    cr_assert_eq(lowmap_mem_protect(outside, PAGE, 0), LOWMAP_ENOENT);
+    cr_assert_eq(lowmap_mem_protect((void *)(UINTPTR_MAX & ~(PAGE - 1)),
+                                    2 * PAGE, 0),
+                 LOWMAP_EOVERFLOW);
+
+    cr_assert_eq(lowmap_mem_protect(p + PAGE, 2 * PAGE, 0), 0);
+    cr_assert(child_faults(p + PAGE), "a protected page was readable");
+    cr_assert(child_faults(p + 3 * PAGE - 1), "a protected page was readable");
+    cr_assert(all_bytes(p, PAGE, 7) && all_bytes(p + 3 * PAGE, PAGE, 7),
+              "pages outside the part changed");
+    cr_assert_eq(lowmap_mem_protect(p + PAGE, PAGE, LOWMAP_READ), 0);
+    cr_assert(all_bytes(p + PAGE, PAGE, 7), "contents lost");
+    cr_assert_eq(lowmap_mem_protect(p + PAGE, 2 * PAGE,
+                                    LOWMAP_READ | LOWMAP_WRITE), 0);
+    p[2 * PAGE] = 9;
+    cr_assert_eq(lowmap_mem_free(p), 0);
+    munmap(outside, PAGE);
+}
+
+/* The same inside a view of host memory: the host keeps its access. */
+Test(api, mem_protect_part_of_a_view)
+{
+    int fd;
+    char *host = map_memfd(3 * PAGE, &fd), *low;
+
+    cr_assert_eq(lowmap_mem_alias(host, 3 * PAGE, (void **)&low), 0);
+    cr_assert_eq(lowmap_mem_protect(low + PAGE, PAGE, 0), 0);
+    cr_assert(child_faults(low + PAGE), "a protected page was readable");
+    host[PAGE] = 'h';
+    cr_assert_eq(lowmap_mem_protect(low + PAGE, PAGE,
+                                    LOWMAP_READ | LOWMAP_WRITE), 0);
+    cr_assert_eq(low[PAGE], 'h');
+    cr_assert_eq(lowmap_mem_free(low), 0);
+    munmap(host, 3 * PAGE);
+    close(fd);
+}
+
 /* Never a copy: private memory has no zero-copy view. */
 Test(api, mem_alias_refuses_private_memory)
 {
