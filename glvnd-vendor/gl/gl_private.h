@@ -237,6 +237,11 @@ struct lm_group {
     /* Buffers whose live map is a persistent shadow (persist.c). */
     struct lm_buffer *persistent;
     _Atomic unsigned npersistent;
+    /* Blocks small memory-object buffers share, and whether the host
+     * honours offsets into them (0 not known yet, 1 yes, -1 no): guarded
+     * by memblock.c's lock, not this group's. */
+    struct lm_memblock *memblocks;
+    int memblock_offsets;
     /* Registry-lock protected: live contexts, threads having one current. */
     unsigned contexts;
     unsigned current;
@@ -482,6 +487,29 @@ bool lm_memobj_flush(struct lm_context *ctx, int64_t name, GLintptr offset,
 bool lm_memobj_param(struct lm_context *ctx, int64_t name, GLenum pname,
                      GLint64 *value);
 bool lm_memobj_pointer(struct lm_context *ctx, int64_t name, void **params);
+
+/* Discards whatever errors the host raised; returns the first. */
+GLenum lm_drain_host_errors(void);
+
+/* ---- blocks small memory-object buffers share (memblock.c) ------------- */
+
+/* Buffers up to this size share blocks. */
+#define LM_MEMBLOCK_MAX ((size_t)64 << 10)
+
+struct lm_memblock;
+/* A block of @dev's memory in @ctx's share group with a page-aligned part
+ * of @size bytes at *@offset set aside; NULL where blocks cannot serve
+ * (too large, the host ignores offsets, no memory).  May call the GL. */
+struct lm_memblock *lm_memblock_reserve(struct lm_context *ctx,
+                                        struct lm_vk_device *dev,
+                                        size_t size, uint64_t *offset);
+/* The block's GL memory object, and the low view of its first byte. */
+GLuint lm_memblock_gl(const struct lm_memblock *block);
+char *lm_memblock_low(const struct lm_memblock *block);
+/* Puts a part back: its pages fault from now on, and the block goes with
+ * its last part (@gl_alive as for lm_memobj_free). */
+void lm_memblock_put(struct lm_memblock *block, uint64_t offset, size_t size,
+                     bool gl_alive);
 
 static inline bool lm_memobj_any(void)
 {

@@ -228,6 +228,7 @@
 #define LOWMAP_GL_HOST_ONLY(HOST)                                            \
     HOST(glBindBuffer)                                                       \
     HOST(glIsBuffer)                                                         \
+    HOST(glCreateBuffers)                                                    \
     HOST(glFenceSync)                                                        \
     HOST(glDeleteSync)                                                       \
     HOST(glBindTexture)                                                      \

@@ -17,7 +17,8 @@
  *
  * Size: the driver's memory fd may carry a header (Mesa's does), so the
  * allocation is a page larger than the buffer; the storage call's error
- * tells whether the host took it.
+ * tells whether the host took it.  Buffers of up to LM_MEMBLOCK_MAX bytes
+ * share blocks where the host allows it (memblock.c).
  *
  * Freeing: deleted buffers' memory waits in the share group's graveyard
  * for a fence (placed.c), then the GL memory object is deleted and the
@@ -45,7 +46,9 @@ typedef void(APIENTRY *get_ubyte_fn)(GLenum, GLubyte *);
 typedef void(APIENTRY *get_ubyte_i_fn)(GLenum, GLuint, GLubyte *);
 
 struct lm_memobj {
-    struct lm_vk_memory *vk;
+    struct lm_vk_memory *vk;   /* its own allocation, or NULL: */
+    struct lm_memblock *block; /* a part of a shared block */
+    uint64_t offset;           /* of the part in the block */
     GLuint gl;          /* the GL memory object */
     char *low;          /* the buffer's first byte, low */
     GLsizeiptr size;    /* as the app asked */
@@ -88,8 +91,7 @@ static struct lm_vk_device *device_of(struct lm_context *ctx)
     return ctx->vk;
 }
 
-/* Discards whatever errors the host raised; returns the first. */
-static GLenum drain_errors(void)
+GLenum lm_drain_host_errors(void)
 {
     lm_get_error_fn get_error = LM_HOST_CALL(lm_get_error_fn, glGetError);
     GLenum first = get_error();
@@ -100,6 +102,27 @@ static GLenum drain_errors(void)
     return first;
 }
 
+/* An allocation of @size bytes for one buffer, imported as GL memory
+ * object *@gl. */
+static int own_memory(struct lm_vk_device *dev, GLsizeiptr size, GLuint *gl,
+                      struct lm_vk_memory **vk)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    int fd, err;
+
+    if ((err = lm_vk_alloc(dev, (size_t)size + page, vk, &fd)))
+        return err;
+    LM_HOST_CALL(create_memobj_fn, glCreateMemoryObjectsEXT)(1, gl);
+    if ((*vk)->dedicated) {
+        const GLint yes = GL_TRUE;
+        LM_HOST_CALL(memobj_param_fn, glMemoryObjectParameterivEXT)(
+            *gl, GL_DEDICATED_MEMORY_OBJECT_EXT, &yes);
+    }
+    LM_HOST_CALL(import_fd_fn, glImportMemoryFdEXT)(
+        *gl, (*vk)->size, GL_HANDLE_TYPE_OPAQUE_FD_EXT, fd);
+    return 0;
+}
+
 bool lm_memobj_storage(struct lm_context *ctx, enum lm_host slot,
                        GLenum target, GLuint name, GLsizeiptr size,
                        const void *data, GLbitfield flags)
@@ -107,10 +130,9 @@ bool lm_memobj_storage(struct lm_context *ctx, enum lm_host slot,
     bool named = slot == LM_HOST_glNamedBufferStorage ||
                  slot == LM_HOST_glNamedBufferStorageEXT;
     struct lm_vk_device *dev;
-    struct lm_vk_memory *vk;
     struct lm_memobj *mo;
     GLuint gl = 0;
-    int fd, err;
+    int err;
 
     if (named) {
         /* A name that is no buffer yet must fail the host's way. */
@@ -123,47 +145,42 @@ bool lm_memobj_storage(struct lm_context *ctx, enum lm_host slot,
         return false;
     if (!(mo = calloc(1, sizeof(*mo))))
         return false;
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    if ((err = lm_vk_alloc(dev, (size_t)size + page, &vk, &fd))) {
+
+    /* As in placed.c: the app's pending error first, ours discarded. */
+    GLenum pending = lm_drain_host_errors();
+    if (pending != GL_NO_ERROR)
+        lm_set_error(ctx, pending);
+    if ((mo->block = lm_memblock_reserve(ctx, dev, (size_t)size,
+                                         &mo->offset))) {
+        gl = lm_memblock_gl(mo->block);
+        mo->low = lm_memblock_low(mo->block) + mo->offset;
+    } else if ((err = own_memory(dev, size, &gl, &mo->vk))) {
         lm_log(LM_LOG_INFO, "gl: no exportable memory of %zd bytes for "
                             "buffer %u: %s", (ssize_t)size, name,
                lowmap_strerror(err));
         free(mo);
         return false;
+    } else {
+        mo->low = mo->vk->low;
     }
-
-    /* As in placed.c: the app's pending error first, ours discarded. */
-    GLenum pending = drain_errors();
-    if (pending != GL_NO_ERROR)
-        lm_set_error(ctx, pending);
-    LM_HOST_CALL(create_memobj_fn, glCreateMemoryObjectsEXT)(1, &gl);
-    if (vk->dedicated) {
-        const GLint yes = GL_TRUE;
-        LM_HOST_CALL(memobj_param_fn, glMemoryObjectParameterivEXT)(
-            gl, GL_DEDICATED_MEMORY_OBJECT_EXT, &yes);
-    }
-    LM_HOST_CALL(import_fd_fn, glImportMemoryFdEXT)(
-        gl, vk->size, GL_HANDLE_TYPE_OPAQUE_FD_EXT, fd);
     if (named)
         LM_HOST_CALL(named_storage_mem_fn, glNamedBufferStorageMemEXT)(
-            name, size, gl, 0);
+            name, size, gl, mo->offset);
     else
         LM_HOST_CALL(storage_mem_fn, glBufferStorageMemEXT)(target, size,
-                                                            gl, 0);
-    GLenum gl_err = drain_errors();
+                                                            gl, mo->offset);
+    GLenum gl_err = lm_drain_host_errors();
     if (gl_err != GL_NO_ERROR) {
-        LM_HOST_CALL(delete_memobj_fn, glDeleteMemoryObjectsEXT)(1, &gl);
-        lm_vk_free(vk);
-        free(mo);
+        mo->gl = gl;
+        mo->size = size;
+        lm_memobj_free(mo, true);
         lm_log(LM_LOG_INFO, "gl: host refused memory-object storage for "
                             "buffer %u: GL error %#x", name, gl_err);
         return false;
     }
     if (data)
-        memcpy(vk->low, data, (size_t)size);
-    mo->vk = vk;
+        memcpy(mo->low, data, (size_t)size);
     mo->gl = gl;
-    mo->low = vk->low;
     mo->size = size;
     mo->flags = flags;
 
@@ -186,9 +203,14 @@ void lm_memobj_free(struct lm_memobj *mo, bool gl_alive)
 {
     if (!mo)
         return;
-    if (gl_alive && lm_current)
-        LM_HOST_CALL(delete_memobj_fn, glDeleteMemoryObjectsEXT)(1, &mo->gl);
-    lm_vk_free(mo->vk);
+    if (mo->block) {
+        lm_memblock_put(mo->block, mo->offset, (size_t)mo->size, gl_alive);
+    } else {
+        if (gl_alive && lm_current)
+            LM_HOST_CALL(delete_memobj_fn, glDeleteMemoryObjectsEXT)(
+                1, &mo->gl);
+        lm_vk_free(mo->vk);
+    }
     free(mo);
 }
 

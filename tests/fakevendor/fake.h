@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define FAKE_EXPORT __attribute__((visibility("default")))
 
@@ -24,6 +25,7 @@
     X(eglSwapInterval) X(eglTerminate) X(eglWaitClient) X(eglWaitGL)         \
     X(eglWaitNative)                                                         \
     X(glGenBuffers) X(glCreateBuffers) X(glBindBuffer) X(glDeleteBuffers)    \
+    X(glIsBuffer)                                                            \
     X(glBufferData) X(glNamedBufferData) X(glBufferStorage)                  \
     X(glNamedBufferStorage) X(glBufferSubData) X(glNamedBufferSubData)       \
     X(glGetBufferSubData) X(glGetNamedBufferSubData) X(glMapBuffer)          \
@@ -37,7 +39,10 @@
     X(glTexSubImage2D) X(glGetTexImage) X(glTexParameteri)                   \
     X(glGetTexLevelParameteriv) X(glMapTexture2DINTEL)                       \
     X(glUnmapTexture2DINTEL) X(glGetIntegerv) X(glGetString)                 \
-    X(glGetStringi) X(glGetError) X(glFinish) X(glFlush)
+    X(glGetStringi) X(glGetError) X(glFinish) X(glFlush)                    \
+    X(glCreateMemoryObjects) X(glDeleteMemoryObjects)                        \
+    X(glMemoryObjectParameteriv) X(glImportMemoryFd) X(glBufferStorageMem)   \
+    X(glNamedBufferStorageMem) X(glGetUnsignedBytev) X(glGetUnsignedBytei_v)
 
 enum fake_proc {
 #define FAKE__ENUM(name) FAKE_##name,
@@ -59,6 +64,7 @@ extern const struct fake_impl fake_egl_impls[];
 extern const struct fake_impl fake_buffer_impls[];
 extern const struct fake_impl fake_texture_impls[];
 extern const struct fake_impl fake_state_impls[];
+extern const struct fake_impl fake_memobj_impls[];
 
 /* getProcAddress over all lists, with ARB/EXT/OES suffixes stripped. */
 void *fake_get_proc(const char *name);
@@ -94,6 +100,12 @@ void fake_heap_range(void **base, size_t *size, int *fd);
  */
 void fake_gl_lock(void);
 void fake_gl_unlock(void);
+
+/* Fake lock held.  The bytes of memory object @name at @offset, now used
+ * by one more buffer, or NULL with the GL error raised; the buffer gives
+ * them back with fake_memobj_release(). */
+char *fake_memobj_storage(unsigned name, ptrdiff_t size, uint64_t offset);
+void fake_memobj_release(unsigned name);
 
 /* GL extension list (LOWMAPFAKE_EXTENSIONS or the default), split. */
 const char *fake_extension_string(void);

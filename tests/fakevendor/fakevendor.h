@@ -48,6 +48,11 @@
 
 #define LOWMAPFAKE_SONAME "libEGL_lowmapfake.so.0"
 
+/* The UUIDs the fake's GL_EXT_memory_object reports (16 bytes each), which
+ * the Vulkan double's fake_uuid mode gives its device too. */
+#define LOWMAPFAKE_DEVICE_UUID "lowmapfake:devic"
+#define LOWMAPFAKE_DRIVER_UUID "lowmapfake:drivr"
+
 /* How often the fake's own @name ran (aliases count under the core name,
  * e.g. glMapBufferARB as glMapBuffer); 0 for unknown names. */
 typedef unsigned long (*lowmapfake_calls_fn)(const char *name);

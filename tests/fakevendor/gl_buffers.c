@@ -26,6 +26,7 @@ struct buffer {
     GLbitfield storage_flags, map_access;
     GLintptr map_offset;
     GLsizeiptr map_length;
+    GLuint memobj; /* storage in that memory object, not the heap */
 };
 
 /* Guarded by fake_gl_lock. */
@@ -164,9 +165,24 @@ static void bind_buffer(GLenum target, GLuint name)
     fake_gl_unlock();
 }
 
+static GLboolean is_buffer(GLuint name)
+{
+    GLboolean yes;
+
+    FAKE_COUNT(glIsBuffer);
+    fake_gl_lock();
+    yes = name != 0 && name < nbuffers && buffers[name].state == NAME_OBJECT;
+    fake_gl_unlock();
+    return yes;
+}
+
 static void release_storage(struct buffer *b)
 {
-    fake_heap_free(b->storage);
+    if (b->memobj)
+        fake_memobj_release(b->memobj);
+    else
+        fake_heap_free(b->storage);
+    b->memobj = 0;
     b->storage = NULL;
     b->mapped = false;
 }
@@ -252,6 +268,48 @@ static void named_buffer_storage(GLuint name, GLsizeiptr size,
     FAKE_COUNT(glNamedBufferStorage);
     fake_gl_lock();
     data(named(name), size, src, GL_DYNAMIC_DRAW, true, flags);
+    fake_gl_unlock();
+}
+
+/* Storage in a memory object: immutable, and not mappable (no map bits
+ * in its flags), as Mesa has it. */
+static void storage_mem(struct buffer *b, GLsizeiptr size, GLuint memobj,
+                        GLuint64 offset)
+{
+    char *bytes;
+
+    if (b == NULL)
+        return;
+    if (b->immutable) {
+        fake_gl_error(GL_INVALID_OPERATION);
+        return;
+    }
+    if (!(bytes = fake_memobj_storage(memobj, size, offset)))
+        return;
+    release_storage(b);
+    b->storage = bytes;
+    b->memobj = memobj;
+    b->size = size;
+    b->usage = GL_DYNAMIC_DRAW;
+    b->immutable = true;
+    b->storage_flags = 0;
+}
+
+static void buffer_storage_mem(GLenum target, GLsizeiptr size, GLuint memobj,
+                               GLuint64 offset)
+{
+    FAKE_COUNT(glBufferStorageMem);
+    fake_gl_lock();
+    storage_mem(bound(target), size, memobj, offset);
+    fake_gl_unlock();
+}
+
+static void named_buffer_storage_mem(GLuint name, GLsizeiptr size,
+                                     GLuint memobj, GLuint64 offset)
+{
+    FAKE_COUNT(glNamedBufferStorageMem);
+    fake_gl_lock();
+    storage_mem(named(name), size, memobj, offset);
     fake_gl_unlock();
 }
 
@@ -602,10 +660,13 @@ const struct fake_impl fake_buffer_impls[] = {
     {FAKE_glCreateBuffers, (void *)create_buffers},
     {FAKE_glBindBuffer, (void *)bind_buffer},
     {FAKE_glDeleteBuffers, (void *)delete_buffers},
+    {FAKE_glIsBuffer, (void *)is_buffer},
     {FAKE_glBufferData, (void *)buffer_data},
     {FAKE_glNamedBufferData, (void *)named_buffer_data},
     {FAKE_glBufferStorage, (void *)buffer_storage},
     {FAKE_glNamedBufferStorage, (void *)named_buffer_storage},
+    {FAKE_glBufferStorageMem, (void *)buffer_storage_mem},
+    {FAKE_glNamedBufferStorageMem, (void *)named_buffer_storage_mem},
     {FAKE_glBufferSubData, (void *)buffer_sub_data},
     {FAKE_glNamedBufferSubData, (void *)named_buffer_sub_data},
     {FAKE_glGetBufferSubData, (void *)get_buffer_sub_data},

@@ -122,6 +122,7 @@ static void get_integerv(GLenum pname, GLint *out)
         *out = GL_CONTEXT_COMPATIBILITY_PROFILE_BIT;
         break;
     case GL_MIN_MAP_BUFFER_ALIGNMENT: *out = 64; break;
+    case GL_NUM_DEVICE_UUIDS_EXT: *out = 1; break;
     case GL_TEXTURE_BINDING_2D:
         *out = ctx ? (GLint)ctx->texture_binding : 0;
         break;

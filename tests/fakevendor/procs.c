@@ -23,7 +23,8 @@ void fake_count(enum fake_proc proc)
 }
 
 static const struct fake_impl *const impl_lists[] = {
-    fake_egl_impls, fake_buffer_impls, fake_texture_impls, fake_state_impls,
+    fake_egl_impls,   fake_buffer_impls, fake_texture_impls,
+    fake_state_impls, fake_memobj_impls,
 };
 
 static int find_proc(const char *name, size_t len)

@@ -8,9 +8,12 @@
  *              driver's mapping (a shared memfd mapping on lavapipe) is
  *              duplicated with mremap onto the address asked for;
  *   bad_uuid   every deviceUUID differs from the GL's;
- *   no_fd_ext  VK_KHR_external_memory_fd is hidden.
+ *   no_fd_ext  VK_KHR_external_memory_fd is hidden;
+ *   fake_uuid  the device has the fake vendor's UUIDs (fakevendor.h), so
+ *              that the fake GL imports lavapipe's memory.
  *
- * lmvk_double_placed(p) tells a test whether @p lies in a placed map.
+ * lmvk_double_placed(p) tells a test whether @p lies in a placed map, and
+ * lmvk_double_allocations() how many allocations were made and are live.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -23,6 +26,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <vulkan/vulkan.h>
+
+#include "fakevendor.h"
 
 #define STYPE_MAP_INFO ((VkStructureType)1000271000)
 #define STYPE_UNMAP_INFO ((VkStructureType)1000271001)
@@ -68,6 +73,7 @@ static struct {
     VkInstance inst; /* the one lowmap created */
     const char *mode;
     struct { VkDeviceMemory mem; size_t size; void *placed; } mems[MAX_MEM];
+    unsigned allocated, live;
 } d = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static bool mode(const char *m)
@@ -86,6 +92,16 @@ static void load(void)
                                                   "vkGetInstanceProcAddr");
         d.gdpa = (PFN_vkGetDeviceProcAddr)dlsym(d.lib, "vkGetDeviceProcAddr");
     }
+}
+
+__attribute__((visibility("default"))) void
+lmvk_double_allocations(unsigned *made, unsigned *live);
+void lmvk_double_allocations(unsigned *made, unsigned *live)
+{
+    pthread_mutex_lock(&d.lock);
+    *made = d.allocated;
+    *live = d.live;
+    pthread_mutex_unlock(&d.lock);
 }
 
 __attribute__((visibility("default"))) bool lmvk_double_placed(const void *p);
@@ -169,10 +185,16 @@ static void VKAPI_CALL props2(VkPhysicalDevice pd,
     struct placed_properties *pp = unlink_stype(p, STYPE_PLACED_PROPERTIES);
     ((PFN_vkGetPhysicalDeviceProperties2)d.gipa(
         d.inst, "vkGetPhysicalDeviceProperties2"))(pd, p);
-    if (mode("bad_uuid")) {
-        for (VkBaseOutStructure *s = p->pNext; s; s = s->pNext)
-            if (s->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES)
-                ((VkPhysicalDeviceIDProperties *)s)->deviceUUID[0] ^= 0xff;
+    for (VkBaseOutStructure *s = p->pNext; s; s = s->pNext) {
+        VkPhysicalDeviceIDProperties *id = (VkPhysicalDeviceIDProperties *)s;
+        if (s->sType != VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES)
+            continue;
+        if (mode("bad_uuid"))
+            id->deviceUUID[0] ^= 0xff;
+        if (mode("fake_uuid")) {
+            memcpy(id->deviceUUID, LOWMAPFAKE_DEVICE_UUID, VK_UUID_SIZE);
+            memcpy(id->driverUUID, LOWMAPFAKE_DRIVER_UUID, VK_UUID_SIZE);
+        }
     }
     if (pp) {
         pp->minPlacedMemoryMapAlignment = (VkDeviceSize)sysconf(_SC_PAGESIZE);
@@ -216,6 +238,8 @@ static VkResult VKAPI_CALL allocate(VkDevice dev,
     if (r != VK_SUCCESS)
         return r;
     pthread_mutex_lock(&d.lock);
+    d.allocated++;
+    d.live++;
     for (int i = 0; i < MAX_MEM; i++) {
         if (!d.mems[i].mem) {
             d.mems[i].mem = *mem;
@@ -243,6 +267,8 @@ static void VKAPI_CALL free_memory(VkDevice dev, VkDeviceMemory mem,
     int i = slot_of(mem);
     if (i >= 0)
         memset(&d.mems[i], 0, sizeof(d.mems[i]));
+    if (mem != VK_NULL_HANDLE)
+        d.live--;
     pthread_mutex_unlock(&d.lock);
     ((PFN_vkFreeMemory)d.gdpa(dev, "vkFreeMemory"))(dev, mem, a);
 }
@@ -310,11 +336,11 @@ static PFN_vkVoidFunction VKAPI_CALL get_device_proc(VkDevice dev,
             return (PFN_vkVoidFunction)map2;
         if (strcmp(name, "vkUnmapMemory2KHR") == 0)
             return (PFN_vkVoidFunction)unmap2;
-        if (strcmp(name, "vkAllocateMemory") == 0)
-            return (PFN_vkVoidFunction)allocate;
-        if (strcmp(name, "vkFreeMemory") == 0)
-            return (PFN_vkVoidFunction)free_memory;
     }
+    if (strcmp(name, "vkAllocateMemory") == 0)
+        return (PFN_vkVoidFunction)allocate;
+    if (strcmp(name, "vkFreeMemory") == 0)
+        return (PFN_vkVoidFunction)free_memory;
     return d.gdpa(dev, name);
 }
 
