@@ -12,13 +12,34 @@
  * put them: the arena is the 32-bit program's address space, and they
  * need no room there.
  *
- * Cost on the map path: one relaxed load while no buffer waits to move.
+ * Cost on the map path: one relaxed load while no buffer waits to move,
+ * two while some do (a filter of their names).
  *
  * SPDX-License-Identifier: MIT
  */
 #include "gl_private.h"
 
 _Atomic unsigned lm_adoptable;
+_Atomic uint64_t lm_adoptable_names;
+
+void lm_adoptable_set(struct lm_buffer *buf, bool adoptable)
+{
+    if (buf->adoptable == adoptable)
+        return;
+    buf->adoptable = adoptable;
+    if (adoptable) {
+        atomic_fetch_or_explicit(&lm_adoptable_names,
+                                 (uint64_t)1 << (buf->name & 63),
+                                 memory_order_relaxed);
+        atomic_fetch_add_explicit(&lm_adoptable, 1, memory_order_relaxed);
+    } else if (atomic_fetch_sub_explicit(&lm_adoptable, 1,
+                                         memory_order_relaxed) == 1) {
+        /* None waits: start the filter afresh.  Racing with a buffer of
+         * another group that starts to wait can only lose that buffer its
+         * move, never a map. */
+        atomic_store_explicit(&lm_adoptable_names, 0, memory_order_relaxed);
+    }
+}
 
 bool lm_placed_adopts(struct lm_context *ctx)
 {
@@ -40,8 +61,7 @@ static bool take(struct lm_buffer *buf)
 {
     if (!buf || !buf->adoptable)
         return false;
-    buf->adoptable = false;
-    atomic_fetch_sub_explicit(&lm_adoptable, 1, memory_order_relaxed);
+    lm_adoptable_set(buf, false);
     return !buf->placed && !buf->immutable && !buf->mapped;
 }
 
@@ -68,19 +88,14 @@ static bool read_back(enum lm_host slot, GLenum target, GLuint name,
     return true;
 }
 
-void lm_placed_adopt_slow(enum lm_host slot, GLuint target_or_name)
+void lm_placed_adopt_slow(enum lm_host slot, GLenum target, GLuint name)
 {
     struct lm_context *ctx = lm_current;
-    bool named = lm_slot_names_buffer(slot);
-    GLenum target = named ? 0 : target_or_name;
     struct lm_buffer *buf;
     size_t bytes = 0;
     bool go;
 
     if (!ctx)
-        return;
-    int64_t name = named ? (int64_t)target_or_name : lm_bound_buffer(target);
-    if (name <= 0)
         return;
     lm_group_lock(ctx->group);
     buf = lm_buffer_find(ctx->group, (GLuint)name);

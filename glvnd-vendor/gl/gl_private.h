@@ -371,6 +371,7 @@ void lm_order_note_binding(GLenum target, GLuint buffer);
 /* Whether @slot's first argument names a buffer rather than a target. */
 bool lm_slot_names_buffer(enum lm_host slot);
 void lm_order_slow(enum lm_host slot, GLuint target_or_name);
+void lm_order_name_slow(int64_t name);
 
 /* Before @slot's host call on the buffer named by its first argument. */
 static inline void lm_order_buffer(enum lm_host slot, GLuint target_or_name)
@@ -378,6 +379,14 @@ static inline void lm_order_buffer(enum lm_host slot, GLuint target_or_name)
     if (__builtin_expect(atomic_load_explicit(&lm_storage_bound,
                                               memory_order_relaxed), 0))
         lm_order_slow(slot, target_or_name);
+}
+
+/* The same for buffer @name (lm_bound_buffer()'s answer, or a name). */
+static inline void lm_order_name(int64_t name)
+{
+    if (__builtin_expect(atomic_load_explicit(&lm_storage_bound,
+                                              memory_order_relaxed), 0))
+        lm_order_name_slow(name);
 }
 
 /* Commands that write buffers only through shaders: draws. */
@@ -439,19 +448,31 @@ bool lm_placed_pin(GLuint name, GLsizeiptr size, bool storage,
 
 /*
  * Buffers whose maps were shadows, moved into placed storage before their
- * next map (adopt.c).  lm_adoptable counts the buffers waiting to move.
+ * next map (adopt.c).  lm_adoptable counts the buffers waiting to move;
+ * lm_adoptable_names has bit (name % 64) set for each of them: a filter
+ * (a bit may stand for another name too), so that maps of other buffers
+ * skip the lookup.  Both change under the buffer's group lock.
  */
 extern _Atomic unsigned lm_adoptable;
+extern _Atomic uint64_t lm_adoptable_names;
 /* Whether @ctx moves such buffers. */
 bool lm_placed_adopts(struct lm_context *ctx);
-void lm_placed_adopt_slow(enum lm_host slot, GLuint target_or_name);
+/* Group lock held: @buf waits to move, or no longer does. */
+void lm_adoptable_set(struct lm_buffer *buf, bool adoptable);
+void lm_placed_adopt_slow(enum lm_host slot, GLenum target, GLuint name);
 
-/* Before a map's host call, @slot's first argument naming the buffer. */
-static inline void lm_placed_adopt(enum lm_host slot, GLuint target_or_name)
+/* Before a map's host call: @name is the buffer mapped, through @target
+ * (0 for the named entry points), or not a buffer (<= 0). */
+static inline void lm_placed_adopt(enum lm_host slot, GLenum target,
+                                   int64_t name)
 {
     if (__builtin_expect(atomic_load_explicit(&lm_adoptable,
-                                              memory_order_relaxed) != 0, 0))
-        lm_placed_adopt_slow(slot, target_or_name);
+                                              memory_order_relaxed) != 0,
+                         0) &&
+        name > 0 &&
+        (atomic_load_explicit(&lm_adoptable_names, memory_order_relaxed) &
+         ((uint64_t)1 << (name & 63))))
+        lm_placed_adopt_slow(slot, target, (GLuint)name);
 }
 
 /* The backend placed storage of a context like @info uses. */

@@ -282,11 +282,8 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
         if (shadow && !(acc & LOWMAP_PERSISTENT) && !buf->shadowed) {
             buf->shadowed = true;
             /* On a software rasterizer, before its next map. */
-            if (!buf->immutable && lm_placed_adopts(req->ctx)) {
-                buf->adoptable = true;
-                atomic_fetch_add_explicit(&lm_adoptable, 1,
-                                          memory_order_relaxed);
-            }
+            if (!buf->immutable && lm_placed_adopts(req->ctx))
+                lm_adoptable_set(buf, true);
         }
         if (!(acc & LOWMAP_CLIENT_RANGE) &&
             !(shadow && (acc & LOWMAP_PERSISTENT))) {
@@ -408,24 +405,20 @@ static GLbitfield host_bits(struct lm_context *ctx, GLbitfield access)
 void *lm_map_buffer(enum lm_host slot, GLenum target, GLenum access)
 {
     struct lm_context *ctx = lm_current;
+    /* Asked once: a map changes no binding. */
+    int64_t name = ctx ? lm_bound_buffer(target) : -1;
     void *host;
 
-    if (lm_memobj_any() && ctx) {
-        int64_t name = lm_bound_buffer(target);
-        if (access != GL_READ_ONLY && access != GL_WRITE_ONLY &&
-            access != GL_READ_WRITE) {
-            /* the host raises GL_INVALID_ENUM */
-        } else if (lm_memobj_map(ctx, name, 0, 0, bits_from_enum(access),
-                                 true, &host)) {
-            return host;
-        }
-    }
-    lm_placed_adopt(slot, target);
-    lm_order_buffer(slot, target);
+    if (lm_memobj_any() && ctx &&
+        (access == GL_READ_ONLY || access == GL_WRITE_ONLY ||
+         access == GL_READ_WRITE) &&
+        lm_memobj_map(ctx, name, 0, 0, bits_from_enum(access), true, &host))
+        return host;
+    lm_placed_adopt(slot, target, name);
+    lm_order_name(name);
     host = ((map_fn)lm_host(slot))(target, access);
     if (!host || !ctx)
         return host;
-    int64_t name = lm_bound_buffer(target);
     if (name <= 0)
         return untracked(host, size_of(lm_host_buffer_param(
             ctx, target, 0, false, GL_BUFFER_SIZE)));
@@ -443,19 +436,19 @@ void *lm_map_buffer_range(enum lm_host slot, GLenum target, GLintptr offset,
 {
     struct lm_context *ctx = lm_current;
     GLbitfield bits = host_bits(ctx, access);
+    /* Asked once: a map changes no binding. */
+    int64_t name = ctx ? lm_bound_buffer(target) : -1;
     void *host;
 
     if (lm_memobj_any() && ctx &&
-        lm_memobj_map(ctx, lm_bound_buffer(target), offset, length, access,
-                      false, &host))
+        lm_memobj_map(ctx, name, offset, length, access, false, &host))
         return host;
-    lm_placed_adopt(slot, target);
+    lm_placed_adopt(slot, target, name);
     if (!(access & GL_MAP_UNSYNCHRONIZED_BIT))
-        lm_order_buffer(slot, target);
+        lm_order_name(name);
     host = ((map_range_fn)lm_host(slot))(target, offset, length, bits);
     if (!host || !ctx || length <= 0)
         return host;
-    int64_t name = lm_bound_buffer(target);
     if (name <= 0)
         return untracked(host, (size_t)length);
     struct map_req req = {
@@ -478,8 +471,8 @@ void *lm_map_named_buffer(enum lm_host slot, GLuint buffer, GLenum access)
         lm_memobj_map(ctx, buffer, 0, 0, bits_from_enum(access), true,
                       &host))
         return host;
-    lm_placed_adopt(slot, buffer);
-    lm_order_buffer(slot, buffer);
+    lm_placed_adopt(slot, 0, buffer);
+    lm_order_name(buffer);
     host = ((map_named_fn)lm_host(slot))(buffer, access);
     if (!host || !ctx)
         return host;
@@ -504,9 +497,9 @@ void *lm_map_named_buffer_range(enum lm_host slot, GLuint buffer,
     if (lm_memobj_any() && ctx &&
         lm_memobj_map(ctx, buffer, offset, length, access, false, &host))
         return host;
-    lm_placed_adopt(slot, buffer);
+    lm_placed_adopt(slot, 0, buffer);
     if (!(access & GL_MAP_UNSYNCHRONIZED_BIT))
-        lm_order_buffer(slot, buffer);
+        lm_order_name(buffer);
     host = ((map_named_range_fn)lm_host(slot))(buffer, offset, length, bits);
     if (!host || !ctx || length <= 0)
         return host;
@@ -536,13 +529,12 @@ static void end_map_of(struct lm_context *ctx, int64_t name)
 GLboolean lm_unmap_buffer(enum lm_host slot, GLenum target)
 {
     struct lm_context *ctx = lm_current;
+    int64_t name = ctx ? lm_bound_buffer(target) : -1;
     GLboolean ret;
 
-    if (lm_memobj_any() && ctx &&
-        lm_memobj_unmap(ctx, lm_bound_buffer(target), &ret))
+    if (lm_memobj_any() && ctx && lm_memobj_unmap(ctx, name, &ret))
         return ret;
-    if (ctx)
-        end_map_of(ctx, lm_bound_buffer(target));
+    end_map_of(ctx, name);
     return ((unmap_fn)lm_host(slot))(target);
 }
 
@@ -577,11 +569,11 @@ void lm_flush_mapped_range(enum lm_host slot, GLenum target, GLintptr offset,
                            GLsizeiptr length)
 {
     struct lm_context *ctx = lm_current;
-    if (lm_memobj_any() && ctx &&
-        lm_memobj_flush(ctx, lm_bound_buffer(target), offset, length))
+    int64_t name = ctx ? lm_bound_buffer(target) : -1;
+
+    if (lm_memobj_any() && ctx && lm_memobj_flush(ctx, name, offset, length))
         return;
-    if (ctx)
-        flush_of(ctx, lm_bound_buffer(target), offset, length);
+    flush_of(ctx, name, offset, length);
     ((flush_fn)lm_host(slot))(target, offset, length);
 }
 

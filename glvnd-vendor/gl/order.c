@@ -81,14 +81,22 @@ void lm_order_slow(enum lm_host slot, GLuint target_or_name)
 {
     struct lm_context *ctx = lm_current;
     unsigned draws = atomic_load_explicit(&lm_gl_draws, memory_order_relaxed);
-    struct lm_buffer *buf;
-    bool wait;
 
     if (!ctx || ctx->ordered_draws == draws)
         return;
-    int64_t name = lm_slot_names_buffer(slot) ? (int64_t)target_or_name
-                               : lm_bound_buffer(target_or_name);
-    if (name <= 0)
+    lm_order_name_slow(lm_slot_names_buffer(slot)
+                           ? (int64_t)target_or_name
+                           : lm_bound_buffer(target_or_name));
+}
+
+void lm_order_name_slow(int64_t name)
+{
+    struct lm_context *ctx = lm_current;
+    unsigned draws = atomic_load_explicit(&lm_gl_draws, memory_order_relaxed);
+    struct lm_buffer *buf;
+    bool wait;
+
+    if (!ctx || ctx->ordered_draws == draws || name <= 0)
         return;
     lm_group_lock(ctx->group);
     buf = lm_buffer_find(ctx->group, (GLuint)name);

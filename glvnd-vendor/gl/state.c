@@ -353,8 +353,7 @@ void lm_buffer_forget(struct lm_group *group, struct lm_buffer *buf,
 {
     lm_buffer_end_map(buf, host_alive);
     lm_buffer_drop_kept(buf);
-    if (buf->adoptable)
-        atomic_fetch_sub_explicit(&lm_adoptable, 1, memory_order_relaxed);
+    lm_adoptable_set(buf, false);
     if (group->last == buf)
         group->last = NULL;
     HASH_DEL(group->buffers, buf);

@@ -210,6 +210,49 @@ Test(placed, software_rasterizer_moves_shadowed_buffers)
     glDeleteBuffers(1, &data);
 }
 
+/* Many buffers waiting to move at once, names sharing the filter's bits
+ * (adopt.c), some deleted while waiting: each moves at its next map, and
+ * once none waits the next one still does. */
+Test(placed, every_shadowed_buffer_moves_whatever_its_name)
+{
+    enum { N = 140, SMALL = 4096 + 123 };
+    GLuint bufs[N];
+    const char *renderer = (const char *)glGetString(GL_RENDERER);
+    if (!strstr(renderer, "llvmpipe") && !strstr(renderer, "softpipe"))
+        cr_skip_test("not a software rasterizer: %s", renderer);
+
+    for (unsigned round = 0; round < 2; round++) {
+        for (unsigned i = 0; i < N; i++) {
+            bufs[i] = gt_buffer(SMALL, i + 1);
+            void *p = glMapNamedBufferRange(bufs[i], 0, SMALL,
+                                            GL_MAP_READ_BIT);
+            cr_assert(gt_check(p, SMALL, i + 1, 0));
+            cr_assert(glUnmapNamedBuffer(bufs[i]));
+        }
+        for (unsigned i = 0; i < N; i += 7)
+            glDeleteBuffers(1, &bufs[i]);
+        uint64_t placed = placed_count();
+        unsigned mapped = 0;
+        for (unsigned i = 0; i < N; i++) {
+            if (i % 7 == 0)
+                continue;
+            glBindBuffer(GL_ARRAY_BUFFER, bufs[i]);
+            uint8_t *p = glMapBufferRange(GL_ARRAY_BUFFER, 0, SMALL,
+                                          GL_MAP_READ_BIT | GL_MAP_WRITE_BIT);
+            gt_assert_low(p, SMALL);
+            cr_assert(gt_check(p, SMALL, i + 1, 0), "buffer %u lost bytes", i);
+            cr_assert(glUnmapBuffer(GL_ARRAY_BUFFER));
+            cr_assert_eq(placed_count(), placed + ++mapped,
+                         "round %u: buffer %u (name %u) did not move", round,
+                         i, bufs[i]);
+        }
+        for (unsigned i = 0; i < N; i++)
+            if (i % 7)
+                glDeleteBuffers(1, &bufs[i]);
+    }
+    cr_assert_eq(glGetError(), GL_NO_ERROR);
+}
+
 static void setup_persistent(void)
 {
     setenv("LOWMAP_PLACED", "persistent", 1);
