@@ -131,7 +131,9 @@ static struct lm_memblock *block_new(struct lm_context *ctx,
     pthread_mutex_lock(&lock);
     bool probe = ctx->group->memblock_offsets == 0;
     pthread_mutex_unlock(&lock);
-    if (ok && probe) {
+    if (!ok) {
+        refuse(ctx->group, "the host refused to import a block");
+    } else if (probe) {
         ok = host_honours_offsets(b->gl, b->vk->low);
         if (ok) {
             pthread_mutex_lock(&lock);
