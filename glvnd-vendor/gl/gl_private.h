@@ -165,6 +165,7 @@ struct lm_buffer {
     GLintptr map_offset;
     struct lm_view map;
     bool map_kept;         /* map.alias is also `kept` */
+    bool map_shadow;       /* map is a shadow: counted in lm_shadow_maps */
 
     /* An alias kept across unmap/map while the host pointer stays the
      * same: a steady-state map is then a hash lookup (zero-copy views), or
@@ -308,6 +309,9 @@ GLint64 lm_host_buffer_param(struct lm_context *ctx, GLenum target,
 unsigned lm_access_from_bits(GLbitfield access);
 unsigned lm_access_from_enum(GLenum access);
 void lm_view_release(struct lm_view *view, bool host_alive);
+/* Live maps whose view is a shadow, in every share group: only those give
+ * a flush anything to copy, so flushes skip the lookup while none is. */
+extern _Atomic unsigned lm_shadow_maps;
 /* Drop the app's mapping of @buf (before the host unmaps it). */
 void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive);
 void lm_buffer_drop_kept(struct lm_buffer *buf);

@@ -85,6 +85,8 @@ void lm_view_release(struct lm_view *view, bool host_alive)
     memset(view, 0, sizeof(*view));
 }
 
+_Atomic unsigned lm_shadow_maps;
+
 static bool is_shadow(const struct lm_view *view)
 {
     return view->alias &&
@@ -112,6 +114,9 @@ void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive)
 {
     if (!buf->mapped)
         return;
+    if (buf->map_shadow)
+        atomic_fetch_sub_explicit(&lm_shadow_maps, 1, memory_order_relaxed);
+    buf->map_shadow = false;
     lm_persist_unlink(buf);
     if (buf->map.alias && !buf->map_kept)
         lm_view_release(&buf->map, host_alive);
@@ -324,6 +329,8 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
     buf->map = (struct lm_view){ .host = host, .low = host, .size = len };
 
 mapped:
+    if ((buf->map_shadow = is_shadow(&buf->map)))
+        atomic_fetch_add_explicit(&lm_shadow_maps, 1, memory_order_relaxed);
     buf->mapped = true;
     buf->map_access = req->access;
     buf->map_offset = req->offset;
@@ -548,6 +555,13 @@ GLboolean lm_unmap_named_buffer(enum lm_host slot, GLuint buffer)
     return ((unmap_named_fn)lm_host(slot))(buffer);
 }
 
+/* Whether any live map is a shadow: zero-copy maps' flushes have nothing
+ * to copy. */
+static bool shadows_mapped(void)
+{
+    return atomic_load_explicit(&lm_shadow_maps, memory_order_relaxed) != 0;
+}
+
 /* Copies [offset, offset+length) of the mapped range down to the host.
  * Out-of-range flushes are left to the host, which rejects them. */
 static void flush_of(struct lm_context *ctx, int64_t name, GLintptr offset,
@@ -569,11 +583,13 @@ void lm_flush_mapped_range(enum lm_host slot, GLenum target, GLintptr offset,
                            GLsizeiptr length)
 {
     struct lm_context *ctx = lm_current;
-    int64_t name = ctx ? lm_bound_buffer(target) : -1;
 
-    if (lm_memobj_any() && ctx && lm_memobj_flush(ctx, name, offset, length))
-        return;
-    flush_of(ctx, name, offset, length);
+    if (ctx && (lm_memobj_any() || shadows_mapped())) {
+        int64_t name = lm_bound_buffer(target);
+        if (lm_memobj_any() && lm_memobj_flush(ctx, name, offset, length))
+            return;
+        flush_of(ctx, name, offset, length);
+    }
     ((flush_fn)lm_host(slot))(target, offset, length);
 }
 
@@ -583,7 +599,8 @@ void lm_flush_mapped_named_range(enum lm_host slot, GLuint buffer,
     if (lm_memobj_any() &&
         lm_memobj_flush(lm_current, buffer, offset, length))
         return;
-    flush_of(lm_current, buffer, offset, length);
+    if (shadows_mapped())
+        flush_of(lm_current, buffer, offset, length);
     ((flush_named_fn)lm_host(slot))(buffer, offset, length);
 }
 
