@@ -239,14 +239,19 @@ void shadow_copy_out(lowmap_alias *a, size_t off, size_t size)
 
 void shadow_start(lowmap_alias *a)
 {
-    if (shadow_needs_copy_in(a->access))
+    bool twin = shadow_writes_back(a->access) && prefer_twin(a);
+
+    /* A twin tells the caller's writes from what the shadow held before
+     * them, so the shadow starts as the host even where the access would
+     * skip the copy (invalidation): otherwise the first write-back would
+     * publish bytes nobody wrote, over whatever else wrote the host. */
+    if (shadow_needs_copy_in(a->access) || twin)
         copy_in(a, 0, a->size);
     if (!shadow_writes_back(a->access))
         return;
-    /* The twin starts as what the host holds, like the shadow after its
-     * copy-in; without one (no memory) the view is tracked or copied. */
-    if (prefer_twin(a) && (a->view->twin = malloc(a->size)) != NULL)
-        memcpy(a->view->twin, a->host, a->size);
+    /* Without memory for the twin the view is tracked or copied. */
+    if (twin && (a->view->twin = malloc(a->size)) != NULL)
+        memcpy(a->view->twin, a->ptr, a->size);
     /* Protect after the copy-in, so that only the caller's writes count. */
     set_tracking(a, prefer_tracking(a));
 }
