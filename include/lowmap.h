@@ -256,7 +256,11 @@ LOWMAP_API void *lowmap_release_range(unsigned flags, size_t *size);
  * handle while it lives, as the GL guarantees for a mapped buffer: a
  * shadow may find what was written by comparing with the host.  Where the
  * host changes it meanwhile, call lowmap_alias_refresh() before the next
- * low write; with LOWMAP_PERSISTENT the host may change it at any time.
+ * low write; with LOWMAP_PERSISTENT the host may change it at any time,
+ * but a shadow may then publish only the bytes that differ from what view
+ * and host last agreed on (at create, sync, flush or refresh): a low
+ * write of that same value over a byte the host changed since is not
+ * published.  Refresh after host changes to make such writes count.
  *
  * The handle belongs to the caller until lowmap_alias_release().
  */

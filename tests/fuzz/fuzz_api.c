@@ -92,6 +92,13 @@ struct alias {
     bool dead;  /* its mem block was freed: never touch its memory */
     size_t nw;  /* shadow writes not yet published */
     struct write w[MAX_WRITES];
+    /* Persistent write-back shadows: what the view and the host last
+     * agreed on (at create, sync, flush or refresh), or NULL.  Such a view
+     * may publish only the bytes that differ from it (a twin), so a write
+     * of the agreed value over a host another view changed meanwhile need
+     * not show: lowmap_alias_create()'s contract for the host changing a
+     * persistent view's range. */
+    unsigned char *agreed;
 };
 
 static size_t page;
@@ -181,6 +188,28 @@ static bool writes_back(unsigned access)
 }
 
 static bool touchable(const struct alias *a);
+
+/* Whether a write of @val at @off must show in the host after @a
+ * publishes. */
+static bool must_show(const struct alias *a, size_t off, unsigned char val)
+{
+    return !a->agreed || a->agreed[off] != val;
+}
+
+/* After @a published or refreshed [off, off+size): view and host agree
+ * there on what the view holds. */
+static void agree(struct alias *a, size_t off, size_t size)
+{
+    if (a->agreed)
+        memcpy(a->agreed + off, (const char *)lowmap_alias_ptr(a->h) + off,
+               size);
+}
+
+static void drop(struct alias *a)
+{
+    free(a->agreed);
+    a->agreed = NULL;
+}
 
 /* Reads [p, p+size) without faulting: the kernel reports EFAULT instead. */
 static bool readable(const void *p, size_t size)
@@ -350,6 +379,9 @@ static void op_create(void)
     if (!shadow(a))
         check(memcmp(lowmap_alias_ptr(h), host, size) == 0,
               "zero-copy view differs from the host");
+    if (shadow(a) && touchable(a) && (access & LOWMAP_PERSISTENT) &&
+        writes_back(access) && (a->agreed = malloc(size)) != NULL)
+        memcpy(a->agreed, host, size);
 }
 
 /* Bytes around the alias in its first and last page, which no copy may
@@ -412,10 +444,12 @@ static void op_release(void)
                   a->access);
         else
             for (size_t i = 0; i < a->nw; i++)
-                check((unsigned char)a->host[a->w[i].off] == a->w[i].val,
+                check(!must_show(a, a->w[i].off, a->w[i].val) ||
+                          (unsigned char)a->host[a->w[i].off] == a->w[i].val,
                       "shadow release lost the write at %#zx", a->w[i].off);
         free(r.body);
     }
+    drop(a);
     if (s.ns < MAX_STALE)
         s.stale[s.ns++] = (uintptr_t)a->h;
     if (how == 3) /* and once more */
@@ -498,13 +532,16 @@ static void op_sync(unsigned which)
         if (!writes_back(a->access))
             return;
         for (size_t i = 0; i < a->nw; i++)
-            check((unsigned char)a->host[a->w[i].off] == a->w[i].val,
+            check(!must_show(a, a->w[i].off, a->w[i].val) ||
+                      (unsigned char)a->host[a->w[i].off] == a->w[i].val,
                   "sync lost the write at %#zx", a->w[i].off);
         a->nw = 0;
+        agree(a, 0, a->size);
         return;
     }
     check(memcmp(a->host + off, low + off, size) == 0, "%s did not copy",
           name[which]);
+    agree(a, off, size);
     /* Refreshed bytes hold the host again, flushed ones are published. */
     for (size_t i = 0; i < a->nw; i++)
         if (a->w[i].off >= off && a->w[i].off - off < size)
@@ -706,6 +743,7 @@ static void reset(void)
     while (s.na) {
         trace("cleanup: release %p", lowmap_alias_ptr(s.a[s.na - 1].h));
         check(lowmap_alias_release(s.a[s.na - 1].h) == 0, "cleanup release");
+        drop(&s.a[s.na - 1]);
         s.na--;
     }
     for (int b = 0; b < MAX_BLOCKS; b++)
