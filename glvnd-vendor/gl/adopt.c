@@ -13,31 +13,28 @@
  * need no room there.
  *
  * Cost on the map path: one relaxed load while no buffer waits to move,
- * two while some do (a filter of their names).
+ * two while some do (a counting filter of their names).
  *
  * SPDX-License-Identifier: MIT
  */
 #include "gl_private.h"
 
 _Atomic unsigned lm_adoptable;
-_Atomic uint64_t lm_adoptable_names;
+_Atomic unsigned lm_adoptable_slots[LM_ADOPT_SLOTS];
 
 void lm_adoptable_set(struct lm_buffer *buf, bool adoptable)
 {
+    _Atomic unsigned *slot = &lm_adoptable_slots[buf->name % LM_ADOPT_SLOTS];
+
     if (buf->adoptable == adoptable)
         return;
     buf->adoptable = adoptable;
     if (adoptable) {
-        atomic_fetch_or_explicit(&lm_adoptable_names,
-                                 (uint64_t)1 << (buf->name & 63),
-                                 memory_order_relaxed);
+        atomic_fetch_add_explicit(slot, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&lm_adoptable, 1, memory_order_relaxed);
-    } else if (atomic_fetch_sub_explicit(&lm_adoptable, 1,
-                                         memory_order_relaxed) == 1) {
-        /* None waits: start the filter afresh.  Racing with a buffer of
-         * another group that starts to wait can only lose that buffer its
-         * move, never a map. */
-        atomic_store_explicit(&lm_adoptable_names, 0, memory_order_relaxed);
+    } else {
+        atomic_fetch_sub_explicit(&lm_adoptable, 1, memory_order_relaxed);
+        atomic_fetch_sub_explicit(slot, 1, memory_order_relaxed);
     }
 }
 

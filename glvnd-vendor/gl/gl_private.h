@@ -452,13 +452,13 @@ bool lm_placed_pin(GLuint name, GLsizeiptr size, bool storage,
 
 /*
  * Buffers whose maps were shadows, moved into placed storage before their
- * next map (adopt.c).  lm_adoptable counts the buffers waiting to move;
- * lm_adoptable_names has bit (name % 64) set for each of them: a filter
- * (a bit may stand for another name too), so that maps of other buffers
- * skip the lookup.  Both change under the buffer's group lock.
+ * next map (adopt.c).  lm_adoptable counts the buffers waiting to move,
+ * and lm_adoptable_slots[name % 64] those with names of that residue: a
+ * counting filter, so that maps of other buffers skip the lookup.
  */
+#define LM_ADOPT_SLOTS 64
 extern _Atomic unsigned lm_adoptable;
-extern _Atomic uint64_t lm_adoptable_names;
+extern _Atomic unsigned lm_adoptable_slots[LM_ADOPT_SLOTS];
 /* Whether @ctx moves such buffers. */
 bool lm_placed_adopts(struct lm_context *ctx);
 /* Group lock held: @buf waits to move, or no longer does. */
@@ -474,8 +474,8 @@ static inline void lm_placed_adopt(enum lm_host slot, GLenum target,
                                               memory_order_relaxed) != 0,
                          0) &&
         name > 0 &&
-        (atomic_load_explicit(&lm_adoptable_names, memory_order_relaxed) &
-         ((uint64_t)1 << (name & 63))))
+        atomic_load_explicit(&lm_adoptable_slots[name % LM_ADOPT_SLOTS],
+                             memory_order_relaxed) != 0)
         lm_placed_adopt_slow(slot, target, (GLuint)name);
 }
 

@@ -210,7 +210,7 @@ Test(placed, software_rasterizer_moves_shadowed_buffers)
     glDeleteBuffers(1, &data);
 }
 
-/* Many buffers waiting to move at once, names sharing the filter's bits
+/* Many buffers waiting to move at once, names sharing the filter's slots
  * (adopt.c), some deleted while waiting: each moves at its next map, and
  * once none waits the next one still does. */
 Test(placed, every_shadowed_buffer_moves_whatever_its_name)
