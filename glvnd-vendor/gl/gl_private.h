@@ -159,7 +159,8 @@ struct lm_buffer {
     UT_hash_handle hh;
     struct lm_group *group;
 
-    /* The app's current mapping (mapped == true). */
+    /* The app's current mapping (mapped == true); maps of placed storage
+     * are not tracked (map.c, no_view()). */
     bool mapped;
     GLbitfield map_access; /* GL access bits as the app gave them */
     GLintptr map_offset;
@@ -312,6 +313,10 @@ void lm_view_release(struct lm_view *view, bool host_alive);
 /* Live maps whose view is a shadow, in every share group: only those give
  * a flush anything to copy, so flushes skip the lookup while none is. */
 extern _Atomic unsigned lm_shadow_maps;
+/* Buffers with a tracked map (buf->mapped), in every share group. */
+extern _Atomic unsigned lm_tracked_maps;
+/* Marks @buf mapped: its unmap must end our side of the map. */
+void lm_buffer_begin_map(struct lm_buffer *buf);
 /* Drop the app's mapping of @buf (before the host unmaps it). */
 void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive);
 void lm_buffer_drop_kept(struct lm_buffer *buf);

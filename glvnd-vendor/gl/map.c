@@ -86,6 +86,20 @@ void lm_view_release(struct lm_view *view, bool host_alive)
 }
 
 _Atomic unsigned lm_shadow_maps;
+_Atomic unsigned lm_tracked_maps;
+
+void lm_buffer_begin_map(struct lm_buffer *buf)
+{
+    buf->mapped = true;
+    atomic_fetch_add_explicit(&lm_tracked_maps, 1, memory_order_relaxed);
+}
+
+/* Whether any buffer's map is tracked (buf->mapped): while none is, an
+ * unmap or a pointer query has nothing of ours to look up. */
+static bool maps_tracked(void)
+{
+    return atomic_load_explicit(&lm_tracked_maps, memory_order_relaxed) != 0;
+}
 
 static bool is_shadow(const struct lm_view *view)
 {
@@ -114,6 +128,7 @@ void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive)
 {
     if (!buf->mapped)
         return;
+    atomic_fetch_sub_explicit(&lm_tracked_maps, 1, memory_order_relaxed);
     if (buf->map_shadow)
         atomic_fetch_sub_explicit(&lm_shadow_maps, 1, memory_order_relaxed);
     buf->map_shadow = false;
@@ -220,6 +235,23 @@ static void *untracked(void *host, size_t len)
     return host;
 }
 
+/*
+ * A view of placed storage, which is ours and low already: the app gets
+ * the host's own pointer.  Such a map is not tracked: its unmap has
+ * nothing of ours to undo, and the kept alias, which owns no memory, stays
+ * for the next map.  (Placed buffers are never adopted, so nothing needs
+ * to know they are mapped.)
+ */
+static bool no_view(const struct lm_view *view)
+{
+    return view->alias &&
+           lowmap_alias_strategy(view->alias) == LOWMAP_STRATEGY_PLACED;
+}
+
+/*
+ * Our side of a map the host made: a low view of @host (kept from the
+ * last map where it still serves), tracked until the unmap.
+ */
 static void *after_map(const struct map_req *req, char *host, size_t len)
 {
     struct lm_group *group = req->ctx->group;
@@ -257,6 +289,10 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
     if (kept->alias && !is_shadow(kept) && host >= kept->host &&
         host + len <= kept->host + kept->size &&
         !(acc & LOWMAP_CLIENT_RANGE)) {
+        if (no_view(kept)) {
+            lm_group_unlock(group);
+            return host;
+        }
         size_t delta = (size_t)(host - kept->host);
         buf->map = *kept;
         buf->map.alias_offset += delta;
@@ -298,6 +334,12 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
         }
         if (shadow && (acc & LOWMAP_PERSISTENT))
             lm_persist_link(buf);
+        if (buf->map_kept && no_view(&buf->map)) {
+            memset(&buf->map, 0, sizeof(buf->map));
+            buf->map_kept = false;
+            lm_group_unlock(group);
+            return host;
+        }
         goto mapped;
     }
 
@@ -331,7 +373,7 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
 mapped:
     if ((buf->map_shadow = is_shadow(&buf->map)))
         atomic_fetch_add_explicit(&lm_shadow_maps, 1, memory_order_relaxed);
-    buf->mapped = true;
+    lm_buffer_begin_map(buf);
     buf->map_access = req->access;
     buf->map_offset = req->offset;
     char *low = buf->map.low;
@@ -536,12 +578,14 @@ static void end_map_of(struct lm_context *ctx, int64_t name)
 GLboolean lm_unmap_buffer(enum lm_host slot, GLenum target)
 {
     struct lm_context *ctx = lm_current;
-    int64_t name = ctx ? lm_bound_buffer(target) : -1;
+    int64_t name = ctx && (lm_memobj_any() || maps_tracked())
+                       ? lm_bound_buffer(target) : -1;
     GLboolean ret;
 
     if (lm_memobj_any() && ctx && lm_memobj_unmap(ctx, name, &ret))
         return ret;
-    end_map_of(ctx, name);
+    if (maps_tracked())
+        end_map_of(ctx, name);
     return ((unmap_fn)lm_host(slot))(target);
 }
 
@@ -551,7 +595,8 @@ GLboolean lm_unmap_named_buffer(enum lm_host slot, GLuint buffer)
 
     if (lm_memobj_any() && lm_memobj_unmap(lm_current, buffer, &ret))
         return ret;
-    end_map_of(lm_current, buffer);
+    if (maps_tracked())
+        end_map_of(lm_current, buffer);
     return ((unmap_named_fn)lm_host(slot))(buffer);
 }
 
@@ -623,7 +668,8 @@ void lm_get_buffer_pointer(enum lm_host slot, GLenum target, GLenum pname,
         lm_memobj_pointer(ctx, lm_bound_buffer(target), params))
         return;
     ((pointer_fn)lm_host(slot))(target, pname, params);
-    if (ctx && params && pname == GL_BUFFER_MAP_POINTER && *params)
+    if (ctx && params && pname == GL_BUFFER_MAP_POINTER && *params &&
+        maps_tracked())
         pointer_of(ctx, lm_bound_buffer(target), params);
 }
 
@@ -634,6 +680,7 @@ void lm_get_named_buffer_pointer(enum lm_host slot, GLuint buffer,
         lm_memobj_pointer(lm_current, buffer, params))
         return;
     ((pointer_named_fn)lm_host(slot))(buffer, pname, params);
-    if (params && pname == GL_BUFFER_MAP_POINTER && *params)
+    if (params && pname == GL_BUFFER_MAP_POINTER && *params &&
+        maps_tracked())
         pointer_of(lm_current, buffer, params);
 }

@@ -296,7 +296,7 @@ bool lm_memobj_map(struct lm_context *ctx, int64_t name, GLintptr offset,
     buf->map = (struct lm_view){.alias = alias, .host = low, .low = low,
                                 .size = (size_t)length, .access = acc};
     buf->map_kept = false;
-    buf->mapped = true;
+    lm_buffer_begin_map(buf);
     buf->map_access = access;
     buf->map_offset = offset;
     lm_group_unlock(ctx->group);

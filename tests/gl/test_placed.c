@@ -271,6 +271,51 @@ Test(placed_persistent, non_persistent_not_placed)
     cr_assert(glUnmapNamedBuffer(buf));
 }
 
+static void *map_pointer(GLuint buf)
+{
+    void *p = NULL;
+    glGetNamedBufferPointerv(buf, GL_BUFFER_MAP_POINTER, &p);
+    return p;
+}
+
+/* Maps of placed storage are not tracked; a shadow mapped meanwhile is,
+ * and neither disturbs the other, whatever the order of the unmaps. */
+Test(placed_persistent, placed_and_shadow_maps_interleave)
+{
+    GLuint placed = storage_buffer(FLAGS, 1);
+    GLuint shadowed = storage_buffer(GL_MAP_READ_BIT | GL_MAP_WRITE_BIT, 4);
+    uint64_t shadows = gt_stats().aliases_created[LOWMAP_STRATEGY_SHADOW];
+
+    uint8_t *pa = glMapNamedBufferRange(placed, 0, SIZE, FLAGS);
+    uint8_t *pb = glMapNamedBufferRange(shadowed, 0, SIZE,
+                                        GL_MAP_READ_BIT | GL_MAP_WRITE_BIT);
+    gt_assert_low(pa, SIZE);
+    gt_assert_low(pb, SIZE);
+    cr_assert_eq(placed_count(), 1);
+    cr_assert_eq(gt_stats().aliases_created[LOWMAP_STRATEGY_SHADOW],
+                 shadows + 1, "the second buffer is no shadow");
+    cr_assert_eq(map_pointer(placed), pa);
+    cr_assert_eq(map_pointer(shadowed), pb);
+
+    gt_fill(pa, SIZE, 2, 0);
+    cr_assert(glUnmapNamedBuffer(placed));
+    cr_assert_eq(map_pointer(placed), NULL);
+    gt_fill(pb, SIZE, 5, 0);
+    cr_assert_eq(map_pointer(shadowed), pb);
+    cr_assert_eq(glMapNamedBufferRange(placed, 0, SIZE, FLAGS), pa);
+    cr_assert(glUnmapNamedBuffer(shadowed));
+    cr_assert(gt_copy_holds(shadowed, 0, SIZE, 5, 0),
+              "the shadow's writes were lost");
+    cr_assert(gt_copy_holds(placed, 0, SIZE, 2, 0));
+    cr_assert_eq(map_pointer(placed), pa);
+    cr_assert(glUnmapNamedBuffer(placed));
+
+    /* Unmapping what is not mapped stays the host's error. */
+    cr_assert_not(glUnmapNamedBuffer(placed));
+    cr_assert_eq(glGetError(), GL_INVALID_OPERATION);
+    cr_assert_eq(glGetError(), GL_NO_ERROR);
+}
+
 static void setup_all(void)
 {
     setenv("LOWMAP_PLACED", "all", 1);
