@@ -13,7 +13,9 @@
  * need no room there.
  *
  * Cost on the map path: one relaxed load while no buffer waits to move,
- * two while some do (a counting filter of their names).
+ * two while some do (a counting filter of their names), and a lookup
+ * when the filter cannot tell, unless this context found the same name
+ * not waiting and no buffer was set waiting since.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -21,6 +23,7 @@
 
 _Atomic unsigned lm_adoptable;
 _Atomic unsigned lm_adoptable_slots[LM_ADOPT_SLOTS];
+_Atomic unsigned lm_adoptable_gen;
 
 void lm_adoptable_set(struct lm_buffer *buf, bool adoptable)
 {
@@ -32,6 +35,7 @@ void lm_adoptable_set(struct lm_buffer *buf, bool adoptable)
     if (adoptable) {
         atomic_fetch_add_explicit(slot, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&lm_adoptable, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&lm_adoptable_gen, 1, memory_order_relaxed);
     } else {
         atomic_fetch_sub_explicit(&lm_adoptable, 1, memory_order_relaxed);
         atomic_fetch_sub_explicit(slot, 1, memory_order_relaxed);
@@ -94,14 +98,23 @@ void lm_placed_adopt_slow(enum lm_host slot, GLenum target, GLuint name)
 
     if (!ctx)
         return;
+    /* Read before the lookup: a buffer set waiting after it changes it. */
+    unsigned gen = atomic_load_explicit(&lm_adoptable_gen,
+                                        memory_order_relaxed);
+    if (ctx->adopt_seen == name && ctx->adopt_seen_gen == gen)
+        return;
     lm_group_lock(ctx->group);
     buf = lm_buffer_find(ctx->group, (GLuint)name);
     /* Its kept shadow mirrors storage the buffer is about to lose. */
     if ((go = take(buf)))
         lm_buffer_drop_kept(buf);
     lm_group_unlock(ctx->group);
-    if (!go)
+    if (!go) {
+        /* Maps of one buffer among many waiting skip the lookup. */
+        ctx->adopt_seen = name;
+        ctx->adopt_seen_gen = gen;
         return;
+    }
 
     bool ext_dsa = slot == LM_HOST_glMapNamedBufferEXT ||
                    slot == LM_HOST_glMapNamedBufferRangeEXT;

@@ -63,6 +63,8 @@ static bool respec_begin(struct lm_context *ctx, struct respec *r)
         r->old_size = buf->placed_size;
         buf->placed = NULL;
         buf->placed_size = 0;
+        atomic_fetch_add_explicit(&ctx->group->placed_epoch, 1,
+                                  memory_order_relaxed);
     }
     lm_group_unlock(ctx->group);
     return ok;

@@ -244,6 +244,10 @@ struct lm_group {
      * by memblock.c's lock, not this group's. */
     struct lm_memblock *memblocks;
     int memblock_offsets;
+    /* Bumped, under the lock, whenever a buffer of the group loses its
+     * placed storage or is forgotten: what contexts remember of placed
+     * storage (lm_context.placed_hit) holds while it stays the same. */
+    _Atomic unsigned placed_epoch;
     /* Registry-lock protected: live contexts, threads having one current. */
     unsigned contexts;
     unsigned current;
@@ -273,6 +277,18 @@ struct lm_context {
     struct lm_vk_device *vk;
     struct lm_context_info info;
     unsigned ordered_draws; /* lm_gl_draws at this context's last wait */
+    /* The last name adopt.c looked up and found not waiting to move, as of
+     * lm_adoptable_gen == adopt_seen_gen. */
+    GLuint adopt_seen;
+    unsigned adopt_seen_gen;
+    /* The placed storage [lo, hi) of the buffer this context last mapped
+     * zero-copy, as of group->placed_epoch == epoch: a map of it that the
+     * host serves from there needs no lookup (map.c). */
+    struct {
+        GLuint name;
+        unsigned epoch;
+        const char *lo, *hi;
+    } placed_hit;
 };
 
 /* The context current on this thread, or NULL. */
@@ -460,10 +476,13 @@ bool lm_placed_pin(GLuint name, GLsizeiptr size, bool storage,
  * next map (adopt.c).  lm_adoptable counts the buffers waiting to move,
  * and lm_adoptable_slots[name % 64] those with names of that residue: a
  * counting filter, so that maps of other buffers skip the lookup.
+ * lm_adoptable_gen counts the buffers ever set waiting: while it stays the
+ * same, a name a context found not waiting still is not.
  */
 #define LM_ADOPT_SLOTS 64
 extern _Atomic unsigned lm_adoptable;
 extern _Atomic unsigned lm_adoptable_slots[LM_ADOPT_SLOTS];
+extern _Atomic unsigned lm_adoptable_gen;
 /* Whether @ctx moves such buffers. */
 bool lm_placed_adopts(struct lm_context *ctx);
 /* Group lock held: @buf waits to move, or no longer does. */

@@ -248,6 +248,40 @@ static bool no_view(const struct lm_view *view)
            lowmap_alias_strategy(view->alias) == LOWMAP_STRATEGY_PLACED;
 }
 
+/* Group lock held: @buf's map was served from its placed storage. */
+static void remember_placed(struct lm_context *ctx,
+                            const struct lm_buffer *buf)
+{
+    if (!buf->placed)
+        return;
+    ctx->placed_hit.name = buf->name;
+    ctx->placed_hit.epoch = atomic_load_explicit(&ctx->group->placed_epoch,
+                                                 memory_order_relaxed);
+    ctx->placed_hit.lo = buf->placed;
+    ctx->placed_hit.hi = (const char *)buf->placed + buf->placed_len;
+}
+
+/*
+ * Whether the host served this map from the placed storage this context
+ * found the same buffer in last time, with no buffer of the group having
+ * lost placed storage since: then the map is zero-copy and untracked, as
+ * the lookup would find, without taking the lock.  Client-range maps get
+ * views of their own.
+ */
+static bool placed_hit(const struct map_req *req, const char *host,
+                       size_t len)
+{
+    const struct lm_context *ctx = req->ctx;
+
+    return ctx->placed_hit.name == req->name && host >= ctx->placed_hit.lo &&
+           host < ctx->placed_hit.hi &&
+           len <= (size_t)(ctx->placed_hit.hi - host) &&
+           !(req->access & GL_MAP_CLIENT_POINTER_BIT_MESA) &&
+           ctx->placed_hit.epoch ==
+               atomic_load_explicit(&ctx->group->placed_epoch,
+                                    memory_order_relaxed);
+}
+
 /*
  * Our side of a map the host made: a low view of @host (kept from the
  * last map where it still serves), tracked until the unmap.
@@ -262,6 +296,8 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
 
     if (len == 0 || req->name == 0)
         return untracked(host, len);
+    if (placed_hit(req, host, len))
+        return host;
 
     lm_group_lock(group);
     buf = lm_buffer_get(group, req->name);
@@ -290,6 +326,7 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
         host + len <= kept->host + kept->size &&
         !(acc & LOWMAP_CLIENT_RANGE)) {
         if (no_view(kept)) {
+            remember_placed(req->ctx, buf);
             lm_group_unlock(group);
             return host;
         }
@@ -337,6 +374,7 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
         if (buf->map_kept && no_view(&buf->map)) {
             memset(&buf->map, 0, sizeof(buf->map));
             buf->map_kept = false;
+            remember_placed(req->ctx, buf);
             lm_group_unlock(group);
             return host;
         }

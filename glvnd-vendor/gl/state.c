@@ -351,6 +351,7 @@ struct lm_buffer *lm_buffer_get(struct lm_group *group, GLuint name)
 void lm_buffer_forget(struct lm_group *group, struct lm_buffer *buf,
                       bool host_alive)
 {
+    atomic_fetch_add_explicit(&group->placed_epoch, 1, memory_order_relaxed);
     lm_buffer_end_map(buf, host_alive);
     lm_buffer_drop_kept(buf);
     lm_adoptable_set(buf, false);
