@@ -465,7 +465,7 @@ int lowmap_alias_flush(lowmap_alias *a, size_t off, size_t size)
     if (!(a->access & LOWMAP_WRITE))
         return LOWMAP_EINVAL;
     if (a->strategy == LOWMAP_STRATEGY_SHADOW)
-        shadow_copy_out(a, off, size);
+        shadow_flush(a, off, size);
     else
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
     return 0;

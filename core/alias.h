@@ -37,6 +37,9 @@ struct view {
      * average over @samples of them), to choose the next write-back. */
     double written;
     uint32_t samples;
+    /* Pages explicit flushes published since the last write-back: written
+     * too, though the write-back finds them equal to the host. */
+    size_t flushed;
     /* Non-persistent shadow: what its compared and whole write-backs
      * took, in ns (moving averages, 0 until measured), and how many
      * untracked write-backs it has had. */
@@ -94,6 +97,8 @@ bool shadow_needs_copy_in(unsigned access);
 bool shadow_writes_back(unsigned access); /* at sync and release */
 void shadow_start(struct lowmap_alias *a); /* after create */
 void shadow_copy_out(struct lowmap_alias *a, size_t off, size_t size);
+/* An explicit flush of [off, off+size): copied out, and counted written. */
+void shadow_flush(struct lowmap_alias *a, size_t off, size_t size);
 void shadow_refresh(struct lowmap_alias *a, size_t off, size_t size);
 /* @keep: a sync (the view goes on), not a release. */
 void shadow_write_back(struct lowmap_alias *a, bool keep);

@@ -179,10 +179,17 @@ static bool prefer_twin(const lowmap_alias *a)
            n * (double)c->compare_ns_page < tracked_cost(n, 1);
 }
 
-/* Learns from one write-back that found @pages written: a moving average
- * that follows a change of habit within a few maps. */
+/* Learns from one write-back that found @pages written, besides those
+ * flushed since the last one: a moving average that follows a change of
+ * habit within a few maps. */
 static void learn(struct view *v, size_t pages)
 {
+    size_t n = v->len / plat_page_size();
+
+    pages += v->flushed;
+    v->flushed = 0;
+    if (pages > n)
+        pages = n;
     v->written = v->samples ? (3 * v->written + (double)pages) / 4
                             : (double)pages;
     if (v->samples < UINT32_MAX)
@@ -235,6 +242,16 @@ void shadow_copy_out(lowmap_alias *a, size_t off, size_t size)
     if (a->view->twin)
         memcpy(a->view->twin + off, (const char *)a->ptr + off, size);
     counter_add(bytes_out, size);
+}
+
+void shadow_flush(lowmap_alias *a, size_t off, size_t size)
+{
+    size_t page = plat_page_size();
+    uintptr_t lo = (uintptr_t)a->ptr + off;
+
+    shadow_copy_out(a, off, size);
+    if (size)
+        a->view->flushed += ((lo + size - 1) / page) - (lo / page) + 1;
 }
 
 void shadow_start(lowmap_alias *a)
@@ -456,8 +473,10 @@ void shadow_write_back(lowmap_alias *a, bool keep)
         if (v->untracked < UINT32_MAX)
             v->untracked++;
         /* A whole copy cannot tell what was written. */
-        if (whole)
+        if (whole) {
+            v->flushed = 0;
             goto chosen;
+        }
     } else {
         shadow_copy_out(a, 0, a->size);
         r.pages = pages_of(a);
