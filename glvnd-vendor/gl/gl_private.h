@@ -166,7 +166,7 @@ struct lm_buffer {
     GLintptr map_offset;
     struct lm_view map;
     bool map_kept;         /* map.alias is also `kept` */
-    bool map_shadow;       /* map is a shadow: counted in lm_shadow_maps */
+    bool map_shadow;       /* map is a shadow: counted in shadow_maps */
 
     /* An alias kept across unmap/map while the host pointer stays the
      * same: a steady-state map is then a hash lookup (zero-copy views), or
@@ -248,6 +248,10 @@ struct lm_group {
      * placed storage or is forgotten: what contexts remember of placed
      * storage (lm_context.placed_hit) holds while it stays the same. */
     _Atomic unsigned placed_epoch;
+    /* Buffers with a tracked map (buf->mapped), and those of them whose
+     * map is a shadow: while none is, unmaps and flushes skip the lookup.
+     * Changed under the lock, read without it (map.c). */
+    _Atomic unsigned tracked_maps, shadow_maps;
     /* Registry-lock protected: live contexts, threads having one current. */
     unsigned contexts;
     unsigned current;
@@ -326,12 +330,8 @@ GLint64 lm_host_buffer_param(struct lm_context *ctx, GLenum target,
 unsigned lm_access_from_bits(GLbitfield access);
 unsigned lm_access_from_enum(GLenum access);
 void lm_view_release(struct lm_view *view, bool host_alive);
-/* Live maps whose view is a shadow, in every share group: only those give
- * a flush anything to copy, so flushes skip the lookup while none is. */
-extern _Atomic unsigned lm_shadow_maps;
-/* Buffers with a tracked map (buf->mapped), in every share group. */
-extern _Atomic unsigned lm_tracked_maps;
-/* Marks @buf mapped: its unmap must end our side of the map. */
+/* Group lock held: marks @buf mapped (counted in tracked_maps): its unmap
+ * must end our side of the map. */
 void lm_buffer_begin_map(struct lm_buffer *buf);
 /* Drop the app's mapping of @buf (before the host unmaps it). */
 void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive);

@@ -85,20 +85,27 @@ void lm_view_release(struct lm_view *view, bool host_alive)
     memset(view, 0, sizeof(*view));
 }
 
-_Atomic unsigned lm_shadow_maps;
-_Atomic unsigned lm_tracked_maps;
+/* A group's map counters change under its lock only: a load and a store
+ * do, with no locked instruction on the map path.  Readers skip the lock. */
+static void count(_Atomic unsigned *n, int delta)
+{
+    atomic_store_explicit(n, atomic_load_explicit(n, memory_order_relaxed) +
+                                 (unsigned)delta,
+                          memory_order_relaxed);
+}
 
 void lm_buffer_begin_map(struct lm_buffer *buf)
 {
     buf->mapped = true;
-    atomic_fetch_add_explicit(&lm_tracked_maps, 1, memory_order_relaxed);
+    count(&buf->group->tracked_maps, 1);
 }
 
-/* Whether any buffer's map is tracked (buf->mapped): while none is, an
- * unmap or a pointer query has nothing of ours to look up. */
-static bool maps_tracked(void)
+/* Whether any buffer of @ctx's group has a tracked map (buf->mapped): while
+ * none has, an unmap or a pointer query has nothing of ours to look up. */
+static bool maps_tracked(const struct lm_context *ctx)
 {
-    return atomic_load_explicit(&lm_tracked_maps, memory_order_relaxed) != 0;
+    return ctx && atomic_load_explicit(&ctx->group->tracked_maps,
+                                       memory_order_relaxed) != 0;
 }
 
 static bool is_shadow(const struct lm_view *view)
@@ -128,9 +135,9 @@ void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive)
 {
     if (!buf->mapped)
         return;
-    atomic_fetch_sub_explicit(&lm_tracked_maps, 1, memory_order_relaxed);
+    count(&buf->group->tracked_maps, -1);
     if (buf->map_shadow)
-        atomic_fetch_sub_explicit(&lm_shadow_maps, 1, memory_order_relaxed);
+        count(&buf->group->shadow_maps, -1);
     buf->map_shadow = false;
     lm_persist_unlink(buf);
     if (buf->map.alias && !buf->map_kept)
@@ -410,7 +417,7 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
 
 mapped:
     if ((buf->map_shadow = is_shadow(&buf->map)))
-        atomic_fetch_add_explicit(&lm_shadow_maps, 1, memory_order_relaxed);
+        count(&group->shadow_maps, 1);
     lm_buffer_begin_map(buf);
     buf->map_access = req->access;
     buf->map_offset = req->offset;
@@ -616,13 +623,13 @@ static void end_map_of(struct lm_context *ctx, int64_t name)
 GLboolean lm_unmap_buffer(enum lm_host slot, GLenum target)
 {
     struct lm_context *ctx = lm_current;
-    int64_t name = ctx && (lm_memobj_any() || maps_tracked())
+    int64_t name = ctx && (lm_memobj_any() || maps_tracked(ctx))
                        ? lm_bound_buffer(target) : -1;
     GLboolean ret;
 
     if (lm_memobj_any() && ctx && lm_memobj_unmap(ctx, name, &ret))
         return ret;
-    if (maps_tracked())
+    if (maps_tracked(ctx))
         end_map_of(ctx, name);
     return ((unmap_fn)lm_host(slot))(target);
 }
@@ -633,16 +640,17 @@ GLboolean lm_unmap_named_buffer(enum lm_host slot, GLuint buffer)
 
     if (lm_memobj_any() && lm_memobj_unmap(lm_current, buffer, &ret))
         return ret;
-    if (maps_tracked())
+    if (maps_tracked(lm_current))
         end_map_of(lm_current, buffer);
     return ((unmap_named_fn)lm_host(slot))(buffer);
 }
 
-/* Whether any live map is a shadow: zero-copy maps' flushes have nothing
- * to copy. */
-static bool shadows_mapped(void)
+/* Whether any live map of @ctx's group is a shadow: zero-copy maps'
+ * flushes have nothing to copy. */
+static bool shadows_mapped(const struct lm_context *ctx)
 {
-    return atomic_load_explicit(&lm_shadow_maps, memory_order_relaxed) != 0;
+    return ctx && atomic_load_explicit(&ctx->group->shadow_maps,
+                                       memory_order_relaxed) != 0;
 }
 
 /* Copies [offset, offset+length) of the mapped range down to the host.
@@ -667,7 +675,7 @@ void lm_flush_mapped_range(enum lm_host slot, GLenum target, GLintptr offset,
 {
     struct lm_context *ctx = lm_current;
 
-    if (ctx && (lm_memobj_any() || shadows_mapped())) {
+    if (ctx && (lm_memobj_any() || shadows_mapped(ctx))) {
         int64_t name = lm_bound_buffer(target);
         if (lm_memobj_any() && lm_memobj_flush(ctx, name, offset, length))
             return;
@@ -682,7 +690,7 @@ void lm_flush_mapped_named_range(enum lm_host slot, GLuint buffer,
     if (lm_memobj_any() &&
         lm_memobj_flush(lm_current, buffer, offset, length))
         return;
-    if (shadows_mapped())
+    if (shadows_mapped(lm_current))
         flush_of(lm_current, buffer, offset, length);
     ((flush_named_fn)lm_host(slot))(buffer, offset, length);
 }
@@ -707,7 +715,7 @@ void lm_get_buffer_pointer(enum lm_host slot, GLenum target, GLenum pname,
         return;
     ((pointer_fn)lm_host(slot))(target, pname, params);
     if (ctx && params && pname == GL_BUFFER_MAP_POINTER && *params &&
-        maps_tracked())
+        maps_tracked(ctx))
         pointer_of(ctx, lm_bound_buffer(target), params);
 }
 
@@ -719,6 +727,6 @@ void lm_get_named_buffer_pointer(enum lm_host slot, GLuint buffer,
         return;
     ((pointer_named_fn)lm_host(slot))(buffer, pname, params);
     if (params && pname == GL_BUFFER_MAP_POINTER && *params &&
-        maps_tracked())
+        maps_tracked(lm_current))
         pointer_of(lm_current, buffer, params);
 }
