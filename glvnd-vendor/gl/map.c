@@ -67,7 +67,7 @@ unsigned lm_access_from_enum(GLenum access)
     return lm_access_from_bits(bits_from_enum(access));
 }
 
-static size_t page_size(void)
+size_t lm_page_size(void)
 {
     static size_t size;
     if (!size)
@@ -389,7 +389,7 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
     }
 
     if (acc & LOWMAP_CLIENT_RANGE) {
-        size_t page = page_size();
+        size_t page = lm_page_size();
         size_t need = ((uintptr_t)host & (page - 1)) + len;
         buf->client_size_needed = (GLint64)((need + page - 1) & ~(page - 1));
         lm_group_unlock(group);

@@ -52,16 +52,6 @@ struct lm_memblock {
  * and memblock_offsets.  A leaf: never held across GL or Vulkan calls. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-static size_t page_size(void)
-{
-    return (size_t)sysconf(_SC_PAGESIZE);
-}
-
-static size_t page_up(size_t v)
-{
-    return (v + page_size() - 1) & ~(page_size() - 1);
-}
-
 /* Does the host read a buffer at its offset into memory object @gl?  A
  * marker written at the second page of @low must come back through the
  * GL from a buffer placed there. */
@@ -80,12 +70,12 @@ static bool host_honours_offsets(GLuint gl, char *low)
 
     if (!create || !del || !storage || !get)
         return false;
-    memcpy(low + page_size(), mark, sizeof(mark));
+    memcpy(low + lm_page_size(), mark, sizeof(mark));
     create(1, &name);
-    storage(name, sizeof(mark), gl, page_size());
+    storage(name, sizeof(mark), gl, lm_page_size());
     get(name, 0, sizeof(mark), got);
     del(1, &name);
-    memset(low + page_size(), 0, sizeof(mark));
+    memset(low + lm_page_size(), 0, sizeof(mark));
     return lm_drain_host_errors() == GL_NO_ERROR &&
            memcmp(got, mark, sizeof(mark)) == 0;
 }
@@ -111,7 +101,7 @@ static struct lm_memblock *block_new(struct lm_context *ctx,
     if (!b)
         return NULL;
     /* A page to spare: Mesa's memory fd carries a header (memobj.c). */
-    if ((err = lm_vk_alloc(dev, BLOCK_BYTES + page_size(), &b->vk, &fd))) {
+    if ((err = lm_vk_alloc(dev, BLOCK_BYTES + lm_page_size(), &b->vk, &fd))) {
         lm_log(LM_LOG_INFO, "gl: no exportable memory for a block of "
                             "small buffers: %s", lowmap_strerror(err));
         free(b);
@@ -169,7 +159,7 @@ struct lm_memblock *lm_memblock_reserve(struct lm_context *ctx,
                                         size_t size, uint64_t *offset)
 {
     struct lm_group *group = ctx->group;
-    size_t span = page_up(size);
+    size_t span = lm_page_up(size);
     struct lm_memblock *b;
 
     if (!size || size > LM_MEMBLOCK_MAX)
@@ -222,7 +212,7 @@ void lm_memblock_put(struct lm_memblock *b, uint64_t offset, size_t size,
     pthread_mutex_unlock(&lock);
     if (!last) {
         /* Never handed out again: a stale pointer into it faults. */
-        int err = lowmap_mem_protect(b->vk->low + offset, page_up(size), 0);
+        int err = lowmap_mem_protect(b->vk->low + offset, lm_page_up(size), 0);
         if (err)
             lm_log(LM_LOG_WARN, "gl: freed part %p of a memory-object block "
                                 "stays readable: %s",

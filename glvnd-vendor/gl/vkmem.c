@@ -20,12 +20,6 @@
 #ifdef LOWMAP_HAVE_VULKAN
 #include "vk_private.h"
 
-static size_t page_up(size_t v)
-{
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    return (v + page - 1) & ~(page - 1);
-}
-
 /* Maps @m into a block of the arena through the driver. */
 static bool map_placed(struct lm_vk_device *d, struct lm_vk_memory *m)
 {
@@ -115,7 +109,7 @@ int lm_vk_alloc(struct lm_vk_device *d, size_t size,
     if (lm_vk_forked() || !(m = calloc(1, sizeof(*m))))
         return LOWMAP_ENOMEM;
     m->dev = d;
-    m->size = page_up(size);
+    m->size = lm_page_up(size);
 
     VkExternalMemoryBufferCreateInfo ext_buf = {
         .sType = VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO,
@@ -153,7 +147,7 @@ int lm_vk_alloc(struct lm_vk_device *d, size_t size,
         return LOWMAP_ENOTSUP;
     }
     if (req.memoryRequirements.size > m->size)
-        m->size = page_up((size_t)req.memoryRequirements.size);
+        m->size = lm_page_up((size_t)req.memoryRequirements.size);
     m->buffer = (uint64_t)buffer;
     m->dedicated = dedicated.requiresDedicatedAllocation;
 

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 EGLDisplay gt_dpy = EGL_NO_DISPLAY;
 EGLContext gt_ctx = EGL_NO_CONTEXT;
@@ -88,6 +89,19 @@ bool gt_has_ext(const char *ext)
         if (e && strcmp(e, ext) == 0)
             return true;
     }
+    return false;
+}
+
+bool gt_have_lavapipe(void)
+{
+    static const char *icds[] = {
+        "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json",
+        "/usr/share/vulkan/icd.d/lvp_icd.json",
+        "/usr/share/vulkan/icd.d/lvp_icd.aarch64.json",
+    };
+    for (size_t i = 0; i < sizeof(icds) / sizeof(icds[0]); i++)
+        if (access(icds[i], R_OK) == 0)
+            return true;
     return false;
 }
 

@@ -54,6 +54,8 @@ EGLContext gt_context(EGLContext share);
 void *gt_proc(const char *name);
 /* Whether the current context lists @ext. */
 bool gt_has_ext(const char *ext);
+/* Whether Mesa's lavapipe Vulkan driver is installed. */
+bool gt_have_lavapipe(void);
 
 /* Asserts [p, p+len) lies below the limit. */
 void gt_assert_low(const void *p, size_t len);

@@ -29,19 +29,6 @@ static uint64_t count(int strategy)
     return gt_stats().aliases_created[strategy];
 }
 
-static bool have_lavapipe(void)
-{
-    static const char *icds[] = {
-        "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json",
-        "/usr/share/vulkan/icd.d/lvp_icd.json",
-        "/usr/share/vulkan/icd.d/lvp_icd.aarch64.json",
-    };
-    for (size_t i = 0; i < sizeof(icds) / sizeof(icds[0]); i++)
-        if (access(icds[i], R_OK) == 0)
-            return true;
-    return false;
-}
-
 static void setup_with(const char *library, const char *double_mode)
 {
     setenv("LOWMAP_PLACED_BACKEND", "memory_object", 1);
@@ -52,7 +39,7 @@ static void setup_with(const char *library, const char *double_mode)
     gt_setup();
     if (!gt_has_ext("GL_EXT_memory_object_fd"))
         cr_skip_test("host lacks GL_EXT_memory_object_fd");
-    if (!have_lavapipe())
+    if (!gt_have_lavapipe())
         cr_skip_test("no lavapipe (Debian: mesa-vulkan-drivers)");
 }
 
