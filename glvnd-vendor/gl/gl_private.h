@@ -328,13 +328,13 @@ int64_t lm_bound_buffer(GLenum target);
 GLint64 lm_host_buffer_param(struct lm_context *ctx, GLenum target,
                              GLuint name, bool ext_dsa, GLenum pname);
 unsigned lm_access_from_bits(GLbitfield access);
+unsigned lm_access_from_enum(GLenum access);
 /* The page size, and @v rounded up to a multiple of it. */
 size_t lm_page_size(void);
 static inline size_t lm_page_up(size_t v)
 {
     return (v + lm_page_size() - 1) & ~(lm_page_size() - 1);
 }
-unsigned lm_access_from_enum(GLenum access);
 void lm_view_release(struct lm_view *view, bool host_alive);
 /* Group lock held: marks @buf mapped (counted in tracked_maps): its unmap
  * must end our side of the map. */

@@ -623,13 +623,14 @@ static void end_map_of(struct lm_context *ctx, int64_t name)
 GLboolean lm_unmap_buffer(enum lm_host slot, GLenum target)
 {
     struct lm_context *ctx = lm_current;
-    int64_t name = ctx && (lm_memobj_any() || maps_tracked(ctx))
+    bool tracked = maps_tracked(ctx);
+    int64_t name = ctx && (lm_memobj_any() || tracked)
                        ? lm_bound_buffer(target) : -1;
     GLboolean ret;
 
     if (lm_memobj_any() && ctx && lm_memobj_unmap(ctx, name, &ret))
         return ret;
-    if (maps_tracked(ctx))
+    if (tracked)
         end_map_of(ctx, name);
     return ((unmap_fn)lm_host(slot))(target);
 }
