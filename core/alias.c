@@ -1,6 +1,6 @@
 /*
- * lowmap_alias_*: choosing a strategy, the view cache, the live-handle set,
- * shadow copies, and placed memory.
+ * lowmap_alias_*: choosing a strategy, the view cache, shadow copies, and
+ * placed memory.  Handles themselves live in handle.c.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -25,7 +25,6 @@ struct placed {
 
 /* All guarded by the core lock. */
 static struct view *cache;          /* zero-copy views by host VMA start */
-static struct lowmap_alias *live;   /* handles not yet released */
 /* lowmap_mem_alloc() memory: a balanced tree (tsearch) of disjoint blocks
  * ordered by address, so that finding the block holding a range costs
  * O(log n) however many buffers have placed storage. */
@@ -329,13 +328,15 @@ static int alias_create(const void *host, size_t size, unsigned access,
     lowmap__init();
     rq.base = rq.host & ~(uintptr_t)(plat_page_size() - 1);
     rq.end = page_up(rq.host + size);
-    if (!(a = calloc(1, sizeof(*a))))
+
+    lowmap__lock();
+    if (!(a = handle_new())) {
+        lowmap__unlock();
         return LOWMAP_ENOMEM;
+    }
     a->host = host;
     a->size = size;
     a->access = access;
-
-    lowmap__lock();
     if ((err = inspect_host(&rq))) {
         /* unmapped, or not accessible the way the caller asks */
     } else if ((a->strategy = no_view_strategy(&rq))) {
@@ -345,14 +346,13 @@ static int alias_create(const void *host, size_t size, unsigned access,
         a->strategy = v->strategy;
         a->ptr = (void *)(v->low + (rq.host - v->host));
     }
-    if (!err) {
-        a->self = a;
-        HASH_ADD_PTR(live, self, a);
-    }
+    if (!err)
+        handle_publish(a);
+    else
+        handle_free(a, false);
     lowmap__unlock();
 
     if (err) {
-        free(a);
         counter_add(failures, 1);
         log_warn("no low view of %p+%#zx (access %#x): %s", host, size,
                  access, lowmap_strerror(err));
@@ -433,23 +433,13 @@ size_t lowmap_alias_size(const lowmap_alias *a)
     return a ? a->size : 0;
 }
 
-static bool is_live(lowmap_alias *a)
-{
-    lowmap_alias *found;
-
-    lowmap__lock();
-    HASH_FIND_PTR(live, &a, found);
-    lowmap__unlock();
-    return found != NULL;
-}
-
 /* Validates a sub-range of a live handle. */
 static int check_range(lowmap_alias *a, size_t off, size_t size)
 {
     if (!a || !size)
         return LOWMAP_EINVAL;
     lowmap__init();
-    if (!is_live(a))
+    if (!handle_live(a))
         return LOWMAP_ENOENT;
     if (off > a->size || size > a->size - off)
         return LOWMAP_EINVAL;
@@ -476,7 +466,7 @@ int lowmap_alias_sync(lowmap_alias *a)
     if (!a)
         return LOWMAP_EINVAL;
     lowmap__init();
-    if (!is_live(a))
+    if (!handle_live(a))
         return LOWMAP_ENOENT;
     if (a->strategy == LOWMAP_STRATEGY_SHADOW) {
         /* Explicit-flush maps publish only what they flush. */
@@ -501,35 +491,44 @@ int lowmap_alias_refresh(lowmap_alias *a, size_t off, size_t size)
     return 0;
 }
 
+/* Core lock held: the handle's last reference to its view goes, and its
+ * memory with it. */
+static void handle_end(lowmap_alias *a)
+{
+    if (a->view && --a->view->refs == 0) {
+        cache_remove(a->view);
+        view_destroy(a->view);
+    }
+    handle_free(a, true);
+}
+
 static int drop_handle(lowmap_alias *a, bool copy_back)
 {
-    lowmap_alias *found;
+    bool found, write_back;
 
     if (!a)
         return LOWMAP_EINVAL;
     lowmap__init();
+    if (!handle_live(a))
+        return LOWMAP_EALREADY;
+    write_back = copy_back && a->strategy == LOWMAP_STRATEGY_SHADOW &&
+                 shadow_writes_back(a->access);
     lowmap__lock();
-    HASH_FIND_PTR(live, &a, found);
-    if (found)
-        HASH_DEL(live, a);
+    /* Only one of two racing releases finds it live here. */
+    if ((found = handle_retire(a)) && !write_back)
+        handle_end(a);
     lowmap__unlock();
     if (!found)
         return LOWMAP_EALREADY;
 
     /* Copy back before the view goes: the handle is ours alone now. */
-    if (copy_back && a->strategy == LOWMAP_STRATEGY_SHADOW &&
-        shadow_writes_back(a->access))
+    if (write_back) {
         shadow_write_back(a, false);
-    if (a->view) {
         lowmap__lock();
-        if (--a->view->refs == 0) {
-            cache_remove(a->view);
-            view_destroy(a->view);
-        }
+        handle_end(a);
         lowmap__unlock();
     }
     counter_sub(live, 1);
-    free(a);
     return 0;
 }
 
@@ -545,21 +544,13 @@ int lowmap_alias_discard(lowmap_alias *a)
 
 void *lowmap_translate(const void *host)
 {
-    uintptr_t h = (uintptr_t)host;
-    lowmap_alias *a, *tmp;
-    void *low = NULL;
+    void *low;
 
     if (!host)
         return NULL;
     lowmap__init();
     lowmap__lock();
-    HASH_ITER(hh, live, a, tmp) {
-        uintptr_t start = (uintptr_t)a->host;
-        if (h >= start && h - start < a->size) {
-            low = (char *)a->ptr + (h - start);
-            break;
-        }
-    }
+    low = handle_translate((uintptr_t)host);
     lowmap__unlock();
     return low;
 }

@@ -54,6 +54,12 @@ struct view {
     UT_hash_handle hh; /* cache, keyed by host */
 };
 
+/* What a shadow handle copied, and its write-backs by method. */
+struct handle_counts {
+    uint64_t bytes_in, bytes_out;
+    uint64_t tracked, compared, whole;
+};
+
 struct lowmap_alias {
     struct view *view; /* NULL for passthrough and placed */
     void *ptr;         /* low pointer matching host */
@@ -61,9 +67,27 @@ struct lowmap_alias {
     size_t size;
     unsigned access;
     int strategy;
-    struct lowmap_alias *self; /* key of the live set: the handle itself */
-    UT_hash_handle hh;
+    struct lowmap_alias *self; /* itself while live, else NULL (handle.c) */
+    struct lowmap_alias *prev, *next; /* live list, or free slots */
+    struct handle_counts counts; /* written by the holder only */
 };
+
+/* handle.c, under the core lock unless said otherwise. */
+struct lowmap_alias *handle_new(void); /* zeroed; NULL when out of memory */
+void handle_publish(struct lowmap_alias *a); /* live from now on */
+/* Ends a handle's life if @a is a live handle; false if it is not. */
+bool handle_retire(struct lowmap_alias *a);
+void handle_free(struct lowmap_alias *a, bool was_live);
+void handle_sum_counts(struct handle_counts *sum);
+void *handle_translate(uintptr_t host);
+/* No lock: whether @a, any pointer, is a live handle. */
+bool handle_live(const struct lowmap_alias *a);
+/* No lock, by the handle's holder: a load and a store. */
+#define handle_count(a, field, n)                                            \
+    __atomic_store_n(&(a)->counts.field,                                     \
+                     __atomic_load_n(&(a)->counts.field, __ATOMIC_RELAXED) + \
+                         (n),                                                \
+                     __ATOMIC_RELAXED)
 
 /* Page-rounded host request. */
 struct request {

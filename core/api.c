@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alias.h"
 #include "arena.h"
 #include "core.h"
 #include "log.h"
@@ -192,16 +193,25 @@ int lowmap_stats(struct lowmap_stats *out)
         s.aliases_created[i] = counter_get(created[i]);
     s.aliases_live = counter_get(live);
     s.cache_hits = counter_get(cache_hits);
-    s.bytes_copied_in = counter_get(bytes_in);
-    s.bytes_copied_out = counter_get(bytes_out);
     s.high_pointers = counter_get(high_pointers);
     s.failures = counter_get(failures);
-    s.writebacks_tracked = counter_get(writeback_tracked);
-    s.writebacks_compared = counter_get(writeback_compared);
-    s.writebacks_whole = counter_get(writeback_whole);
     lowmap__lock();
+    /* Shadow counts: what released handles left, and the live ones'. */
+    struct handle_counts c = {
+        .bytes_in = counter_get(bytes_in),
+        .bytes_out = counter_get(bytes_out),
+        .tracked = counter_get(writeback_tracked),
+        .compared = counter_get(writeback_compared),
+        .whole = counter_get(writeback_whole),
+    };
+    handle_sum_counts(&c);
     arena_totals(&s.arena_bytes, &s.arena_used);
     lowmap__unlock();
+    s.bytes_copied_in = c.bytes_in;
+    s.bytes_copied_out = c.bytes_out;
+    s.writebacks_tracked = c.tracked;
+    s.writebacks_compared = c.compared;
+    s.writebacks_whole = c.whole;
 
     size_t n = out->size < sizeof(s) ? out->size : sizeof(s);
     s.size = n;

@@ -5,7 +5,9 @@
  * The core lock guards the arena, the view cache, the set of live handles,
  * the placed blocks and the learned kernel answers.  It is held while
  * lowmap_va_ops callbacks run and never while shadow data is copied.
- * Counters are atomics and need no lock.
+ * Counters are atomics and need no lock.  A shadow handle counts its own
+ * copies and write-backs, which join these totals when it is released
+ * (handle.c).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -32,6 +34,7 @@ struct lowmap__counters {
     uint64_t created[LOWMAP_STRATEGY_COUNT];
     uint64_t live;
     uint64_t cache_hits;
+    /* Released handles' counts (handle_free()). */
     uint64_t bytes_in;
     uint64_t bytes_out;
     uint64_t high_pointers;

@@ -231,7 +231,7 @@ bool shadow_writes_back(unsigned access)
 static void copy_in(lowmap_alias *a, size_t off, size_t size)
 {
     memcpy((char *)a->ptr + off, (const char *)a->host + off, size);
-    counter_add(bytes_in, size);
+    handle_count(a, bytes_in, size);
 }
 
 void shadow_copy_out(lowmap_alias *a, size_t off, size_t size)
@@ -241,7 +241,7 @@ void shadow_copy_out(lowmap_alias *a, size_t off, size_t size)
      * value must still count as a change (explicit flushes come here). */
     if (a->view->twin)
         memcpy(a->view->twin + off, (const char *)a->ptr + off, size);
-    counter_add(bytes_out, size);
+    handle_count(a, bytes_out, size);
 }
 
 void shadow_flush(lowmap_alias *a, size_t off, size_t size)
@@ -436,7 +436,7 @@ static void twin_out_bytes(lowmap_alias *a, size_t off, size_t len)
         }
     }
     n += copy_changed_bytes(low, twin, host, i, end);
-    counter_add(bytes_out, n);
+    handle_count(a, bytes_out, n);
 }
 
 /*
@@ -451,10 +451,10 @@ void shadow_write_back(lowmap_alias *a, bool keep)
 
     if (v->twin) {
         r.pages = differing_pages(a, v->twin, twin_out_bytes);
-        counter_add(writeback_compared, 1);
+        handle_count(a, compared, 1);
     } else if (v->tracked &&
         plat_dirty_scan(v->low, v->len, keep, copy_out_run, &r) == 0) {
-        counter_add(writeback_tracked, 1);
+        handle_count(a, tracked, 1);
     } else if (may_compare(a)) {
         bool timed, whole = choose_whole(v, &timed);
         uint64_t t0 = timed ? plat_now_ns() : 0;
@@ -462,10 +462,10 @@ void shadow_write_back(lowmap_alias *a, bool keep)
          * they end up equal. */
         if (whole) {
             shadow_copy_out(a, 0, a->size);
-            counter_add(writeback_whole, 1);
+            handle_count(a, whole, 1);
         } else {
             r.pages = differing_pages(a, a->host, shadow_copy_out);
-            counter_add(writeback_compared, 1);
+            handle_count(a, compared, 1);
         }
         if (timed)
             measured(whole ? &v->ns_whole : &v->ns_compare,
@@ -480,7 +480,7 @@ void shadow_write_back(lowmap_alias *a, bool keep)
     } else {
         shadow_copy_out(a, 0, a->size);
         r.pages = pages_of(a);
-        counter_add(writeback_whole, 1);
+        handle_count(a, whole, 1);
     }
     learn(v, r.pages);
 chosen:

@@ -139,6 +139,46 @@ Test(api, sync_released_handle)
     cr_assert(lowmap_alias_sync(a) == LOWMAP_ENOENT);
 }
 
+/*
+ * Handles are checked without the core lock (core/handle.c): a pointer
+ * inside a handle, a released handle and a fresh one reusing its memory
+ * must each get the right answer, across more handles than the first
+ * chunks hold.
+ */
+Test(api, handles_checked_across_chunks)
+{
+    enum { N = 300 };
+    char *host = map_anon(N * PAGE, MAP_PRIVATE);
+    lowmap_alias *a[N];
+    uint64_t live0 = stats_now().aliases_live;
+
+    for (int i = 0; i < N; i++)
+        a[i] = alias_ok(host + (size_t)i * PAGE, PAGE, RW);
+    for (int i = 0; i < N; i++) {
+        lowmap_alias *inside = (lowmap_alias *)((char *)a[i] + 8);
+        cr_assert(lowmap_alias_sync(a[i]) == 0, "handle %d", i);
+        cr_assert(lowmap_alias_sync(inside) == LOWMAP_ENOENT, "handle %d", i);
+        cr_assert(lowmap_alias_flush(inside, 0, 1) == LOWMAP_ENOENT);
+        cr_assert(lowmap_alias_release(inside) == LOWMAP_EALREADY);
+    }
+    for (int i = 0; i < N; i += 2)
+        cr_assert(lowmap_alias_release(a[i]) == 0);
+    cr_assert(stats_now().aliases_live == live0 + N / 2);
+    for (int i = 0; i < N; i++) {
+        int want = i % 2 ? 0 : LOWMAP_ENOENT;
+        cr_assert(lowmap_alias_sync(a[i]) == want, "handle %d", i);
+        cr_assert(lowmap_alias_refresh(a[i], 0, 1) == want, "handle %d", i);
+    }
+    /* New handles take the released memory, and are live. */
+    for (int i = 0; i < N; i += 2) {
+        a[i] = alias_ok(host + (size_t)i * PAGE, PAGE, RW);
+        cr_assert(lowmap_alias_sync(a[i]) == 0, "handle %d", i);
+    }
+    for (int i = 0; i < N; i++)
+        cr_assert(lowmap_alias_release(a[i]) == 0, "handle %d", i);
+    cr_assert(stats_now().aliases_live == live0);
+}
+
 Test(api, null_handles)
 {
     cr_assert(lowmap_alias_ptr(NULL) == NULL);
