@@ -154,6 +154,19 @@ struct lm_view {
     unsigned access;     /* LOWMAP_* the alias was made with */
 };
 
+/* Explicit flushes of a shadow map waiting for its unmap (flush.c). */
+#define LM_FLUSHES_MAX 8
+struct lm_flush_range {
+    GLintptr offset; /* in the mapped range */
+    GLsizeiptr length;
+};
+struct lm_flushes {
+    enum lm_host slot; /* the app's flush entry point */
+    GLenum target;     /* its target; 0 for the named ones */
+    unsigned n;
+    struct lm_flush_range range[LM_FLUSHES_MAX];
+};
+
 struct lm_buffer {
     GLuint name;
     UT_hash_handle hh;
@@ -167,6 +180,7 @@ struct lm_buffer {
     struct lm_view map;
     bool map_kept;         /* map.alias is also `kept` */
     bool map_shadow;       /* map is a shadow: counted in shadow_maps */
+    struct lm_flushes *flushes; /* NULL until a flush waits (flush.c) */
 
     /* An alias kept across unmap/map while the host pointer stays the
      * same: a steady-state map is then a hash lookup (zero-copy views), or
@@ -342,6 +356,19 @@ void lm_buffer_begin_map(struct lm_buffer *buf);
 /* Drop the app's mapping of @buf (before the host unmaps it). */
 void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive);
 void lm_buffer_drop_kept(struct lm_buffer *buf);
+
+/* ---- explicit flushes (flush.c) -------------------------------------- */
+
+/* Group lock held: moves the flushes waiting for @buf's unmap to @out;
+ * false when none waits. */
+bool lm_flushes_take(struct lm_buffer *buf, struct lm_flushes *out);
+/* Group lock held: the map ended some other way; its flushes are moot. */
+void lm_flushes_drop(struct lm_buffer *buf);
+void lm_flushes_free(struct lm_buffer *buf);
+/* No lock, after the write-back and before the host's unmap: the host's
+ * flushes of buffer @name as the app made them.  @known: a target whose
+ * binding is known to be @name, or 0. */
+void lm_flushes_issue(const struct lm_flushes *f, GLuint name, GLenum known);
 
 /* ---- persistent shadows (persist.c) ---------------------------------- */
 

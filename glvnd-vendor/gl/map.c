@@ -20,8 +20,6 @@ typedef void *(APIENTRY *map_named_range_fn)(GLuint, GLintptr, GLsizeiptr,
                                              GLbitfield);
 typedef GLboolean(APIENTRY *unmap_fn)(GLenum);
 typedef GLboolean(APIENTRY *unmap_named_fn)(GLuint);
-typedef void(APIENTRY *flush_fn)(GLenum, GLintptr, GLsizeiptr);
-typedef void(APIENTRY *flush_named_fn)(GLuint, GLintptr, GLsizeiptr);
 typedef void(APIENTRY *pointer_fn)(GLenum, GLenum, void **);
 typedef void(APIENTRY *pointer_named_fn)(GLuint, GLenum, void **);
 
@@ -44,8 +42,9 @@ unsigned lm_access_from_bits(GLbitfield a)
      * unmap, and programs rely on it (piglit's named-buffers test writes
      * one float and flushes another byte).  So a shadow of an explicit
      * map behaves like any write map: copied in, its written pages back at
-     * unmap and at persistent maps' synchronisation points; each flush
-     * still copies its range at once. */
+     * unmap and at persistent maps' synchronisation points.  A flush of
+     * a persistent shadow copies its range at once; other flushes wait
+     * for the unmap (flush.c). */
     if (a & GL_MAP_CLIENT_POINTER_BIT_MESA)
         acc |= LOWMAP_CLIENT_RANGE;
     /* GL_MAP_UNSYNCHRONIZED_BIT concerns the host's synchronisation only. */
@@ -139,6 +138,7 @@ void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive)
     if (buf->map_shadow)
         count(&buf->group->shadow_maps, -1);
     buf->map_shadow = false;
+    lm_flushes_drop(buf);
     lm_persist_unlink(buf);
     if (buf->map.alias && !buf->map_kept)
         lm_view_release(&buf->map, host_alive);
@@ -606,18 +606,27 @@ void *lm_map_named_buffer_range(enum lm_host slot, GLuint buffer,
     return after_map(&req, host, (size_t)length);
 }
 
-/* Ends our side of @name's map, before the host unmaps. */
-static void end_map_of(struct lm_context *ctx, int64_t name)
+/* Ends our side of @name's map, before the host unmaps: the write-back,
+ * then the host's flushes that waited for it.  @target: the unmap's, whose
+ * binding is @name; 0 for named unmaps. */
+static void end_map_of(struct lm_context *ctx, int64_t name, GLenum target)
 {
+    struct lm_flushes flushes;
+    bool flush = false;
+
     if (!ctx || name <= 0)
         return;
     lm_group_lock(ctx->group);
     struct lm_buffer *buf = lm_buffer_find(ctx->group, (GLuint)name);
     lm_log(LM_LOG_TRACE, "gl: unmap buffer %u: %s", (unsigned)name,
            !buf ? "untracked" : buf->mapped ? "mapped" : "not mapped");
-    if (buf)
+    if (buf) {
+        flush = buf->mapped && lm_flushes_take(buf, &flushes);
         lm_buffer_end_map(buf, true);
+    }
     lm_group_unlock(ctx->group);
+    if (flush)
+        lm_flushes_issue(&flushes, (GLuint)name, target);
 }
 
 GLboolean lm_unmap_buffer(enum lm_host slot, GLenum target)
@@ -631,7 +640,7 @@ GLboolean lm_unmap_buffer(enum lm_host slot, GLenum target)
     if (lm_memobj_any() && ctx && lm_memobj_unmap(ctx, name, &ret))
         return ret;
     if (tracked)
-        end_map_of(ctx, name);
+        end_map_of(ctx, name, target);
     return ((unmap_fn)lm_host(slot))(target);
 }
 
@@ -642,58 +651,8 @@ GLboolean lm_unmap_named_buffer(enum lm_host slot, GLuint buffer)
     if (lm_memobj_any() && lm_memobj_unmap(lm_current, buffer, &ret))
         return ret;
     if (maps_tracked(lm_current))
-        end_map_of(lm_current, buffer);
+        end_map_of(lm_current, buffer, 0);
     return ((unmap_named_fn)lm_host(slot))(buffer);
-}
-
-/* Whether any live map of @ctx's group is a shadow: zero-copy maps'
- * flushes have nothing to copy. */
-static bool shadows_mapped(const struct lm_context *ctx)
-{
-    return ctx && atomic_load_explicit(&ctx->group->shadow_maps,
-                                       memory_order_relaxed) != 0;
-}
-
-/* Copies [offset, offset+length) of the mapped range down to the host.
- * Out-of-range flushes are left to the host, which rejects them. */
-static void flush_of(struct lm_context *ctx, int64_t name, GLintptr offset,
-                     GLsizeiptr length)
-{
-    if (!ctx || name <= 0 || offset < 0 || length < 0)
-        return;
-    lm_group_lock(ctx->group);
-    struct lm_buffer *buf = lm_buffer_find(ctx->group, (GLuint)name);
-    if (buf && buf->mapped && buf->map.alias &&
-        (size_t)offset + (size_t)length <= buf->map.size)
-        lowmap_alias_flush(buf->map.alias,
-                           buf->map.alias_offset + (size_t)offset,
-                           (size_t)length);
-    lm_group_unlock(ctx->group);
-}
-
-void lm_flush_mapped_range(enum lm_host slot, GLenum target, GLintptr offset,
-                           GLsizeiptr length)
-{
-    struct lm_context *ctx = lm_current;
-
-    if (ctx && (lm_memobj_any() || shadows_mapped(ctx))) {
-        int64_t name = lm_bound_buffer(target);
-        if (lm_memobj_any() && lm_memobj_flush(ctx, name, offset, length))
-            return;
-        flush_of(ctx, name, offset, length);
-    }
-    ((flush_fn)lm_host(slot))(target, offset, length);
-}
-
-void lm_flush_mapped_named_range(enum lm_host slot, GLuint buffer,
-                                 GLintptr offset, GLsizeiptr length)
-{
-    if (lm_memobj_any() &&
-        lm_memobj_flush(lm_current, buffer, offset, length))
-        return;
-    if (shadows_mapped(lm_current))
-        flush_of(lm_current, buffer, offset, length);
-    ((flush_named_fn)lm_host(slot))(buffer, offset, length);
 }
 
 static void pointer_of(struct lm_context *ctx, int64_t name, void **params)

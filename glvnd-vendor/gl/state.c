@@ -355,6 +355,7 @@ void lm_buffer_forget(struct lm_group *group, struct lm_buffer *buf,
     lm_buffer_end_map(buf, host_alive);
     lm_buffer_drop_kept(buf);
     lm_adoptable_set(buf, false);
+    lm_flushes_free(buf);
     if (group->last == buf)
         group->last = NULL;
     HASH_DEL(group->buffers, buf);

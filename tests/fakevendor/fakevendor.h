@@ -30,6 +30,9 @@
  *       shared  MAP_SHARED|MAP_ANONYMOUS: mremap applies, no fd to find
  *       private MAP_PRIVATE|MAP_ANONYMOUS: only a shadow copy can help
  *   LOWMAPFAKE_HEAP_SIZE=<n>[K|M|G]      heap size (default 64M)
+ *   LOWMAPFAKE_STAGING=1                 explicit-flush maps that are not
+ *       persistent return a staging copy: only flushed bytes reach the
+ *       buffer, at the flush, as on drivers that stage such maps
  *   LOWMAPFAKE_EXTENSIONS="GL_A GL_B"    replaces the GL extension list
  *       (default: GL_ARB_buffer_storage GL_ARB_map_buffer_range
  *       GL_ARB_direct_state_access GL_ARB_copy_buffer GL_INTEL_map_texture)

@@ -27,6 +27,7 @@ struct buffer {
     GLintptr map_offset;
     GLsizeiptr map_length;
     GLuint memobj; /* storage in that memory object, not the heap */
+    char *staging; /* LOWMAPFAKE_STAGING: what the live map returned */
 };
 
 /* Guarded by fake_gl_lock. */
@@ -176,15 +177,24 @@ static GLboolean is_buffer(GLuint name)
     return yes;
 }
 
+/* Ends a map: a staging copy goes, and with it every byte that no flush
+ * published. */
+static void end_map(struct buffer *b)
+{
+    fake_heap_free(b->staging);
+    b->staging = NULL;
+    b->mapped = false;
+}
+
 static void release_storage(struct buffer *b)
 {
+    end_map(b);
     if (b->memobj)
         fake_memobj_release(b->memobj);
     else
         fake_heap_free(b->storage);
     b->memobj = 0;
     b->storage = NULL;
-    b->mapped = false;
 }
 
 static void delete_buffers(GLsizei n, const GLuint *names)
@@ -421,6 +431,29 @@ fail:
     return false;
 }
 
+/* LOWMAPFAKE_STAGING=1: explicit-flush maps that are not persistent get
+ * a staging copy, as drivers give maps of memory the CPU cannot reach:
+ * it starts as the buffer for read maps and as garbage for write-only
+ * ones, each flush publishes its range at once, and the unmap discards
+ * the rest. */
+static char *staging_for(struct buffer *b, GLintptr off, GLsizeiptr len,
+                         GLbitfield access)
+{
+    const char *env = getenv("LOWMAPFAKE_STAGING");
+    char *p;
+
+    if (!env || strcmp(env, "1") != 0 ||
+        (access & GL_MAP_PERSISTENT_BIT) ||
+        !(access & GL_MAP_FLUSH_EXPLICIT_BIT) ||
+        !(p = fake_heap_alloc((size_t)len)))
+        return NULL;
+    if (access & GL_MAP_READ_BIT)
+        memcpy(p, b->storage + off, (size_t)len);
+    else
+        memset(p, 0xcd, (size_t)len);
+    return p;
+}
+
 static void *map(struct buffer *b, GLintptr off, GLsizeiptr len,
                  GLbitfield access)
 {
@@ -430,7 +463,8 @@ static void *map(struct buffer *b, GLintptr off, GLsizeiptr len,
     b->map_offset = off;
     b->map_length = len;
     b->map_access = access;
-    return b->storage + off;
+    b->staging = staging_for(b, off, len, access);
+    return b->staging ? b->staging : b->storage + off;
 }
 
 static GLbitfield access_bits(GLenum access)
@@ -508,7 +542,7 @@ static GLboolean unmap(struct buffer *b)
         fake_gl_error(GL_INVALID_OPERATION);
         return GL_FALSE;
     }
-    b->mapped = false;
+    end_map(b);
     return GL_TRUE;
 }
 
@@ -542,6 +576,9 @@ static void flush(struct buffer *b, GLintptr off, GLsizeiptr len)
         fake_gl_error(GL_INVALID_OPERATION);
     else if (off < 0 || len < 0 || off + len > b->map_length)
         fake_gl_error(GL_INVALID_VALUE);
+    else if (b->staging)
+        memcpy(b->storage + b->map_offset + off, b->staging + off,
+               (size_t)len);
 }
 
 static void flush_mapped_buffer_range(GLenum target, GLintptr off,
@@ -570,7 +607,9 @@ static void pointer(struct buffer *b, GLenum pname, void **out)
         fake_gl_error(GL_INVALID_ENUM);
         return;
     }
-    *out = b->mapped ? b->storage + b->map_offset : NULL;
+    *out = !b->mapped  ? NULL
+           : b->staging ? b->staging
+                        : b->storage + b->map_offset;
 }
 
 static void get_buffer_pointerv(GLenum target, GLenum pname, void **out)

@@ -186,3 +186,117 @@ Test(fake_memfd, persistent_coherent)
     glDeleteBuffers(1, &buf);
     cr_assert_eq(gt_stats().aliases_live, 0);
 }
+
+/*
+ * A host that stages explicit-flush maps (LOWMAPFAKE_STAGING=1) publishes
+ * only what its flushes cover, at the flush.  Lowmap's flushes of such a
+ * shadow wait for the unmap (glvnd-vendor/gl/flush.c): they must reach the
+ * host after the write-back, for the buffer the app flushed, whatever is
+ * bound by then.
+ */
+static void setup_staging(void)
+{
+    setenv("LOWMAPFAKE_STAGING", "1", 1);
+    setup_heap("private", NULL);
+}
+
+TestSuite(fake_staging, .init = setup_staging, .fini = gt_teardown);
+
+#define EXPLICIT (GL_MAP_WRITE_BIT | GL_MAP_FLUSH_EXPLICIT_BIT)
+
+/* Writes and flushes @n ranges of @len bytes, @gap apart, in the map @p
+ * of [OFF, OFF+LEN); @named: through glFlushMappedNamedBufferRange. */
+static void write_and_flush(GLuint buf, uint8_t *p, int n, size_t len,
+                            size_t gap, bool named)
+{
+    for (int i = 0; i < n; i++) {
+        size_t at = 50 + (size_t)i * (len + gap);
+        cr_assert_leq(at + len, LEN);
+        gt_fill(p + at, len, 2, OFF + at);
+        if (named)
+            glFlushMappedNamedBufferRange(buf, (GLintptr)at,
+                                          (GLsizeiptr)len);
+        else
+            glFlushMappedBufferRange(GL_ARRAY_BUFFER, (GLintptr)at,
+                                     (GLsizeiptr)len);
+        cr_assert_eq(glGetError(), GL_NO_ERROR);
+    }
+}
+
+/* The host's storage holds the flushed ranges' new bytes and the old ones
+ * everywhere else: the unflushed rest of the staging copy was dropped. */
+static void assert_flushed(GLuint buf, int n, size_t len, size_t gap)
+{
+    const uint8_t *host = host_storage(buf);
+    size_t next = 0;
+
+    for (int i = 0; i < n; i++) {
+        size_t at = OFF + 50 + (size_t)i * (len + gap);
+        cr_assert(gt_check(host + next, at - next, 1, next),
+                  "bytes before flushed range %d changed", i);
+        cr_assert(gt_check(host + at, len, 2, at),
+                  "flushed range %d did not reach the host", i);
+        next = at + len;
+    }
+    cr_assert(gt_check(host + next, SIZE - next, 1, next),
+              "bytes after the flushed ranges changed");
+}
+
+Test(fake_staging, flushes_reach_the_host_after_the_write_back)
+{
+    GLuint buf = gt_buffer(SIZE, 1);
+    uint8_t *p = glMapBufferRange(GL_ARRAY_BUFFER, OFF, LEN, EXPLICIT);
+    gt_assert_low(p, LEN);
+    cr_assert_eq(gt_stats().aliases_created[LOWMAP_STRATEGY_SHADOW], 1);
+
+    struct lowmap_stats before = gt_stats();
+    write_and_flush(buf, p, 3, 300, 4000, false);
+    /* Nothing copied yet: the flushes wait for the unmap. */
+    cr_assert_eq(gt_stats().bytes_copied_out, before.bytes_copied_out);
+    cr_assert(glUnmapBuffer(GL_ARRAY_BUFFER));
+    cr_assert_eq(glGetError(), GL_NO_ERROR);
+    assert_flushed(buf, 3, 300, 4000);
+}
+
+Test(fake_staging, named_flushes)
+{
+    GLuint buf = gt_buffer(SIZE, 1);
+    uint8_t *p = glMapNamedBufferRange(buf, OFF, LEN, EXPLICIT);
+    gt_assert_low(p, LEN);
+    write_and_flush(buf, p, 2, 1000, 3000, true);
+    cr_assert(glUnmapNamedBuffer(buf));
+    cr_assert_eq(glGetError(), GL_NO_ERROR);
+    assert_flushed(buf, 2, 1000, 3000);
+}
+
+/* The app binds another buffer before it unmaps by name: the waiting
+ * flushes still go to the mapped buffer, and the binding stays the app's. */
+Test(fake_staging, flushes_follow_the_buffer_not_the_binding)
+{
+    GLuint buf = gt_buffer(SIZE, 1), other = gt_buffer(SIZE, 7);
+    glBindBuffer(GL_ARRAY_BUFFER, buf);
+    uint8_t *p = glMapBufferRange(GL_ARRAY_BUFFER, OFF, LEN, EXPLICIT);
+    gt_assert_low(p, LEN);
+    write_and_flush(buf, p, 2, 100, 200, false);
+    glBindBuffer(GL_ARRAY_BUFFER, other);
+    cr_assert(glUnmapNamedBuffer(buf));
+    cr_assert_eq(glGetError(), GL_NO_ERROR);
+    GLint bound = 0;
+    glGetIntegerv(GL_ARRAY_BUFFER_BINDING, &bound);
+    cr_assert_eq((GLuint)bound, other);
+    assert_flushed(buf, 2, 100, 200);
+    cr_assert(gt_check(host_storage(other), SIZE, 7, 0));
+}
+
+/* More ranges than wait at once: the rest are copied and flushed at
+ * once, and all of them land. */
+Test(fake_staging, more_flushes_than_wait)
+{
+    GLuint buf = gt_buffer(SIZE, 1);
+    uint8_t *p = glMapBufferRange(GL_ARRAY_BUFFER, OFF, LEN, EXPLICIT);
+    gt_assert_low(p, LEN);
+    write_and_flush(buf, p, 20, 40, 500, false);
+    cr_assert(glUnmapBuffer(GL_ARRAY_BUFFER));
+    cr_assert_eq(glGetError(), GL_NO_ERROR);
+    assert_flushed(buf, 20, 40, 500);
+}
