@@ -129,10 +129,11 @@ int lowmap_mem_alloc(size_t size, void **out)
                                      PLAT_PROT_READ | PLAT_PROT_WRITE))) {
         /* The failed MAP_FIXED may have left the slot empty, and another
          * thread may have mapped there since: never map over that. */
-        if (plat_slot_restore(low, p->len) == 0)
+        int restored = plat_slot_restore(low, p->len);
+        if (restored == 0)
             arena_free(low, p->len);
         else
-            arena_lose(low, p->len);
+            arena_lose(low, p->len, restored);
     }
     if (!err) {
         p->addr = low;
@@ -167,14 +168,9 @@ int lowmap_mem_free(void *ptr)
         p = NULL; /* inside a block, not what was handed out */
     if (p) {
         tdelete(p, &placed_blocks, placed_cmp);
-        if (p->alias) {
-            /* The view goes with its alias, below. */
-        } else if (plat_placeholder(p->addr, p->len) < 0) {
-            arena_lose(p->addr, p->len);
-        } else {
-            arena_notify(p->addr, p->len, PLAT_PROT_NONE);
-            arena_free(p->addr, p->len);
-        }
+        /* An aliased block's view goes with its alias, below. */
+        if (!p->alias)
+            arena_vacate(p->addr, p->len);
     }
     lowmap__unlock();
     if (!p)

@@ -437,14 +437,35 @@ void arena_free(uintptr_t addr, size_t len)
     arena.q_bytes += len;
 }
 
-void arena_lose(uintptr_t addr, size_t len)
+void arena_lose(uintptr_t addr, size_t len, int err)
 {
-    (void)addr;
-    (void)len;
     /* The chunk keeps counting the bytes as used, so it is never given
      * back with someone else's mapping inside. */
-    log_warn("arena: slot %#lx+%#zx was taken by another mapping",
-             (unsigned long)addr, len);
+    if (err == -EEXIST)
+        log_warn("arena: slot %#lx+%#zx was taken by another mapping",
+                 (unsigned long)addr, len);
+    else
+        log_warn("arena: slot %#lx+%#zx could not be reserved again (%s); "
+                 "it stays out of use",
+                 (unsigned long)addr, len, strerror(-err));
+}
+
+/*
+ * A failed placeholder leaves the slot as it was or empty, and another
+ * thread may map into an empty one at any time: only a lost slot is safe,
+ * and its message says why (near vm.max_map_count, say, rather than taken
+ * by another mapping).
+ */
+void arena_vacate(uintptr_t addr, size_t len)
+{
+    int err = plat_placeholder(addr, len);
+
+    if (err < 0) {
+        arena_lose(addr, len, err);
+        return;
+    }
+    arena_notify(addr, len, PLAT_PROT_NONE);
+    arena_free(addr, len);
 }
 
 /* ---- donated ranges ---------------------------------------------------- */

@@ -40,8 +40,12 @@ uintptr_t arena_release_range(unsigned flags, size_t *size);
 int arena_alloc(size_t len, bool donated_only, uintptr_t *out);
 /* Take a slot back; a PROT_NONE placeholder must already sit there. */
 void arena_free(uintptr_t addr, size_t len);
-/* Forget a slot whose placeholder was lost to another mapping. */
-void arena_lose(uintptr_t addr, size_t len);
+/* Forget a slot whose placeholder could not be put back (@err: the
+ * negative errno; -EEXIST when another mapping took the address). */
+void arena_lose(uintptr_t addr, size_t len, int err);
+/* Put the placeholder back over a slot we mapped, and take the slot back
+ * (or lose it, as above). */
+void arena_vacate(uintptr_t addr, size_t len);
 
 /* True when [addr, addr+len) lies inside memory the translator gave us
  * (callbacks or donated; donated only when @donated_only). */

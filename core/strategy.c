@@ -66,26 +66,17 @@ static struct view *view_new(int strategy, uintptr_t low, size_t len,
  */
 static void slot_recover(uintptr_t low, size_t len)
 {
-    if (plat_slot_restore(low, len) == 0)
+    int err = plat_slot_restore(low, len);
+
+    if (err == 0)
         arena_free(low, len);
     else
-        arena_lose(low, len);
-}
-
-/* Put the placeholder back over a slot and return it to the arena. */
-static void slot_unmap(uintptr_t low, size_t len)
-{
-    if (plat_placeholder(low, len) < 0) {
-        arena_lose(low, len);
-    } else {
-        arena_notify(low, len, PLAT_PROT_NONE);
-        arena_free(low, len);
-    }
+        arena_lose(low, len, err);
 }
 
 void view_destroy(struct view *v)
 {
-    slot_unmap(v->low, v->len);
+    arena_vacate(v->low, v->len);
     free(v->twin);
     free(v);
 }
@@ -102,7 +93,7 @@ static int zero_copy_done(const struct request *rq, int strategy,
     struct view *v = view_new(strategy, low, len, rq->vma.start, &rq->vma);
 
     if (!v) {
-        slot_unmap(low, len);
+        arena_vacate(low, len);
         return -ENOMEM;
     }
     /* Fault in what the caller asked for in one call, not the whole VMA:
@@ -186,7 +177,7 @@ int strategy_shadow(const struct request *rq, struct view **out)
     }
     v = view_new(LOWMAP_STRATEGY_SHADOW, low, len, rq->base, NULL);
     if (!v) {
-        slot_unmap(low, len);
+        arena_vacate(low, len);
         return -ENOMEM;
     }
     arena_notify(low, len, PLAT_PROT_READ | PLAT_PROT_WRITE);
