@@ -33,6 +33,7 @@ struct view {
     unsigned refs;
     bool cached;
     bool tracked; /* shadow: the kernel tracks which pages get written */
+    bool registered; /* shadow: registered for tracking, now or before */
     /* Shadow: pages its recent write-backs found written (a moving
      * average over @samples of them), to choose the next write-back. */
     double written;
@@ -126,6 +127,8 @@ void shadow_flush(struct lowmap_alias *a, size_t off, size_t size);
 void shadow_refresh(struct lowmap_alias *a, size_t off, size_t size);
 /* @keep: a sync (the view goes on), not a release. */
 void shadow_write_back(struct lowmap_alias *a, bool keep);
+/* A view goes: it no longer counts against the tracking allowance. */
+void shadow_view_gone(struct view *v);
 /* This machine's costs, measured at first call. */
 const struct plat_dirty_costs *shadow_costs(void);
 

@@ -46,6 +46,9 @@ enum plat_vma_backend {
 };
 
 size_t plat_page_size(void);
+/* How many memory mappings the kernel allows this process
+ * (vm.max_map_count), or its usual default where that cannot be read. */
+size_t plat_map_limit(void);
 
 /* Choose the VMA backend; returns -ENOTSUP if the kernel lacks it. */
 int plat_vma_set_backend(enum plat_vma_backend backend);

@@ -36,6 +36,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,9 +50,20 @@ static pthread_once_t costs_once = PTHREAD_ONCE_INIT;
 static struct plat_dirty_costs costs;
 static bool can_track;
 
+/* A view registered for tracking never merges with its neighbours, so
+ * each costs the process a memory mapping or more, and a process out of
+ * mappings fails in the host's own allocations (llvmpipe crashes in
+ * glBufferData).  Registered views may take a quarter of the process's
+ * allowance; past that, shadows write back untracked. */
+static size_t register_cap;
+static _Atomic size_t registered;
+static _Atomic bool cap_reported;
+
 static void calibrate(void)
 {
     int err = plat_dirty_calibrate(&costs);
+
+    register_cap = plat_map_limit() / 4;
 
     can_track = lowmap__config()->dirty != LOWMAP__DIRTY_OFF &&
                 lowmap__config()->dirty != LOWMAP__DIRTY_COMPARE &&
@@ -204,15 +216,34 @@ static void set_tracking(lowmap_alias *a, bool track)
 
     if (track == v->tracked)
         return;
-    if (track)
+    if (track && !v->registered &&
+        atomic_load_explicit(&registered, memory_order_relaxed) >=
+            register_cap) {
+        if (!atomic_exchange(&cap_reported, true))
+            log_info("shadow: %zu views tracked, a quarter of this "
+                     "process's memory mappings: more write back untracked",
+                     register_cap);
+        return;
+    }
+    if (track) {
         v->tracked = plat_dirty_track(v->low, v->len) == 0;
-    else
+        if (v->tracked && !v->registered) {
+            v->registered = true;
+            atomic_fetch_add_explicit(&registered, 1, memory_order_relaxed);
+        }
+    } else
         /* Lifted, the pages read as written: harmless, as the registration
          * is only looked at while tracked. */
         v->tracked = plat_dirty_protect(v->low, v->len, false) < 0;
     log_trace("shadow %p: write-back %s (%.1f of %zu pages written)",
               a->ptr, v->tracked ? "tracked" : "untracked", v->written,
               pages_of(a));
+}
+
+void shadow_view_gone(struct view *v)
+{
+    if (v->registered)
+        atomic_fetch_sub_explicit(&registered, 1, memory_order_relaxed);
 }
 
 /* ---- copies ------------------------------------------------------------- */

@@ -76,6 +76,7 @@ static void slot_recover(uintptr_t low, size_t len)
 
 void view_destroy(struct view *v)
 {
+    shadow_view_gone(v);
     arena_vacate(v->low, v->len);
     free(v->twin);
     free(v);

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -60,6 +61,19 @@ int plat_reserve(uintptr_t addr, size_t len)
         return -EEXIST;
     }
     return 0;
+}
+
+size_t plat_map_limit(void)
+{
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "re");
+    unsigned long v = 0;
+
+    if (f) {
+        if (fscanf(f, "%lu", &v) != 1)
+            v = 0;
+        fclose(f);
+    }
+    return v ? (size_t)v : 65530;
 }
 
 int plat_placeholder(uintptr_t addr, size_t len)
