@@ -21,6 +21,7 @@ struct placed {
      * and the pointer handed out (inside the block). */
     lowmap_alias *alias;
     void *user;
+    unsigned prot; /* PLAT_PROT_*, as lowmap_mem_protect() last set it */
 };
 
 /* All guarded by the core lock. */
@@ -137,6 +138,7 @@ int lowmap_mem_alloc(size_t size, void **out)
     }
     if (!err) {
         p->addr = low;
+        p->prot = PLAT_PROT_READ | PLAT_PROT_WRITE;
         if (!tsearch(p, &placed_blocks, placed_cmp)) {
             plat_placeholder(low, p->len);
             arena_free(low, p->len);
@@ -199,12 +201,16 @@ int lowmap_mem_protect(void *ptr, size_t size, unsigned access)
         return LOWMAP_EOVERFLOW;
     lowmap__init();
     lowmap__lock();
-    if (!placed_contains(addr, size)) {
+    struct placed *p = placed_find(addr, size);
+    if (!p || addr < p->addr || addr + size > p->addr + p->len) {
         lowmap__unlock();
         return LOWMAP_ENOENT;
     }
-    if ((err = plat_protect(addr, size, prot)) == 0)
+    if ((err = plat_protect(addr, size, prot)) == 0) {
         arena_notify(addr, size, (int)prot);
+        /* Part of a block: what the whole block surely allows. */
+        p->prot = addr == p->addr && size == p->len ? prot : p->prot & prot;
+    }
     lowmap__unlock();
     if (err)
         return err == -EINVAL ? LOWMAP_EINVAL : LOWMAP_ENOMEM;
@@ -212,6 +218,37 @@ int lowmap_mem_protect(void *ptr, size_t size, unsigned access)
 }
 
 /* ---- choosing a strategy ---------------------------------------------- */
+
+/* What the host range must allow for @access. */
+static unsigned prot_needed(unsigned access)
+{
+    unsigned need = 0;
+
+    if ((access & LOWMAP_READ) || shadow_needs_copy_in(access))
+        need |= PLAT_PROT_READ;
+    if (access & LOWMAP_WRITE)
+        need |= PLAT_PROT_WRITE;
+    return need;
+}
+
+/*
+ * True when [base, end) lies in a block of lowmap_mem_alloc() that allows
+ * the access: such memory is known mapped, so it needs neither a view nor
+ * a look at the process's mappings (a syscall each time storage placed
+ * anew is first mapped).
+ */
+static bool placed_serves(const struct request *rq)
+{
+    struct placed *p;
+
+    if (!strategy_enabled(LOWMAP_STRATEGY_PLACED) ||
+        (rq->access & LOWMAP_CLIENT_RANGE) || rq->end > arena_limit())
+        return false;
+    p = placed_find(rq->base, rq->end - rq->base);
+    return p && !p->alias && rq->base >= p->addr &&
+           rq->end <= p->addr + p->len &&
+           (p->prot & prot_needed(rq->access)) == prot_needed(rq->access);
+}
 
 /* True when the host range needs no view at all. */
 static int no_view_strategy(const struct request *rq)
@@ -244,7 +281,7 @@ static int no_view_strategy(const struct request *rq)
  */
 static int inspect_host(struct request *rq)
 {
-    unsigned prot = PLAT_PROT_READ | PLAT_PROT_WRITE, need = 0;
+    unsigned prot = PLAT_PROT_READ | PLAT_PROT_WRITE;
     uintptr_t at = rq->base;
     struct plat_vma vma;
 
@@ -264,11 +301,9 @@ static int inspect_host(struct request *rq)
         prot &= vma.prot;
         at = vma.end;
     }
-    if ((rq->access & LOWMAP_READ) || shadow_needs_copy_in(rq->access))
-        need |= PLAT_PROT_READ;
-    if (rq->access & LOWMAP_WRITE)
-        need |= PLAT_PROT_WRITE;
-    return (prot & need) == need ? 0 : LOWMAP_EFAULT;
+    return (prot & prot_needed(rq->access)) == prot_needed(rq->access)
+               ? 0
+               : LOWMAP_EFAULT;
 }
 
 static int choose_view(struct request *rq, bool zero_copy, struct view **out)
@@ -333,7 +368,10 @@ static int alias_create(const void *host, size_t size, unsigned access,
     a->host = host;
     a->size = size;
     a->access = access;
-    if ((err = inspect_host(&rq))) {
+    if (placed_serves(&rq)) {
+        a->strategy = LOWMAP_STRATEGY_PLACED;
+        a->ptr = (void *)host;
+    } else if ((err = inspect_host(&rq))) {
         /* unmapped, or not accessible the way the caller asks */
     } else if ((a->strategy = no_view_strategy(&rq))) {
         a->ptr = (void *)host;

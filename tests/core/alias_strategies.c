@@ -167,6 +167,38 @@ Test(strategies, lowmap_memory_is_placed)
     cr_assert(lowmap_alias_ptr(a) == p + ODD_OFFSET);
 }
 
+/* Placed memory is served without a look at the process's mappings, but
+ * never beyond what lowmap_mem_protect() left it allowing. */
+Test(strategies, placed_memory_keeps_its_protection)
+{
+    lowmap_alias *a = NULL;
+    char *p;
+
+    cr_assert(lowmap_mem_alloc(4 * PAGE, (void **)&p) == 0);
+    cr_assert(lowmap_mem_protect(p, 4 * PAGE, LOWMAP_READ) == 0);
+    cr_assert_eq(lowmap_alias_create(p, 4 * PAGE, RW, &a), LOWMAP_EFAULT);
+    a = expect(p + PAGE, PAGE, LOWMAP_READ, LOWMAP_STRATEGY_PLACED);
+    cr_assert(lowmap_alias_release(a) == 0);
+
+    /* One page writable again: that page takes a write alias, the block
+     * does not. */
+    cr_assert(lowmap_mem_protect(p + PAGE, PAGE, LOWMAP_READ | LOWMAP_WRITE)
+              == 0);
+    a = expect(p + PAGE + 9, 100, RW, LOWMAP_STRATEGY_PLACED);
+    cr_assert(lowmap_alias_release(a) == 0);
+    cr_assert_eq(lowmap_alias_create(p, 4 * PAGE, RW, &a), LOWMAP_EFAULT);
+
+    cr_assert(lowmap_mem_protect(p, 4 * PAGE, 0) == 0);
+    cr_assert_eq(lowmap_alias_create(p, PAGE, LOWMAP_READ, &a),
+                 LOWMAP_EFAULT);
+    cr_assert(lowmap_mem_protect(p, 4 * PAGE, LOWMAP_READ | LOWMAP_WRITE)
+              == 0);
+    a = expect(p, 4 * PAGE, RW, LOWMAP_STRATEGY_PLACED);
+    p[4 * PAGE - 1] = 1;
+    cr_assert(lowmap_alias_release(a) == 0);
+    cr_assert(lowmap_mem_free(p) == 0);
+}
+
 /* Without the placed strategy, lowmap's own low memory is still low. */
 Test(strategies, lowmap_memory_without_placed_is_passthrough)
 {
