@@ -1,16 +1,17 @@
 /*
- * Buffers moved into placed storage after a map of theirs was a shadow.
+ * Buffers moved into placed storage before a map.
  *
  * On a software rasterizer every buffer lives in system memory, so placed
- * storage costs the GL nothing, and a buffer the app maps is one whose
- * maps would otherwise keep copying.  With LOWMAP_PLACED=auto there (and
- * with =all anywhere), a buffer with mutable storage whose map fell to
- * the shadow path gets placed storage before its next map: lowmap reads
- * its bytes into a placed block and specifies the buffer again on that
- * block, with its size and usage, as an app orphaning it would.  Every
- * map after that is zero-copy.  Buffers never mapped stay where the host
- * put them: the arena is the 32-bit program's address space, and they
- * need no room there.
+ * storage costs the GL nothing, and every map of a buffer in host storage
+ * would be a shadow.  With LOWMAP_PLACED=auto there (and with =all
+ * anywhere), a buffer with mutable storage gets placed storage before its
+ * first map, and one whose map fell to the shadow path all the same (its
+ * move refused then, say) before its next one: lowmap reads its bytes
+ * into a placed block and specifies the buffer again on that block, with
+ * its size and usage, as an app orphaning it would.  Every map from then
+ * on is zero-copy, the first included, with no shadow made and torn down
+ * for it.  Buffers never mapped stay where the host put them: the arena
+ * is the 32-bit program's address space, and they need no room there.
  *
  * Cost on the map path: one relaxed load while no buffer waits to move,
  * two while some do (a counting filter of their names), and a lookup

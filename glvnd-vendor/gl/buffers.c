@@ -38,6 +38,7 @@ struct respec {
     bool storage;
     bool known;    /* the buffer was in our table */
     bool shadowed; /* its maps fell to the shadow path */
+    bool adopt;    /* on a context that moves mapped buffers (adopt.c) */
     void *old;     /* its placed storage, retired once the host accepted */
     size_t old_size;
 };
@@ -124,6 +125,13 @@ static void respec_end(struct lm_context *ctx, struct respec *r,
         lm_buffer_drop_kept(buf);
         buf->immutable = r->storage;
     }
+    /* Mutable storage not placed now moves before the buffer's first map
+     * (adopt.c).  Storage the host refused to replace may move all the
+     * same. */
+    if (r->adopt && !buf)
+        buf = lm_buffer_get(ctx->group, (GLuint)r->name);
+    if (r->adopt && buf && !buf->placed && !buf->immutable)
+        lm_adoptable_set(buf, true);
     lm_group_unlock(ctx->group);
     retire(ctx, r->old, r->old_size, true);
 }
@@ -140,12 +148,17 @@ static void respecify(struct lm_context *ctx, struct respec *r,
     bool track = ctx && r->name > 0 && (r->storage ? size > 0 : size >= 0) &&
                  respec_begin(ctx, r);
 
+    /* Storage that was placed, or whose maps were shadows, is placed
+     * again where the rule says so. */
     if (track)
         placed = r->storage
                      ? lm_placed_storage(ctx, slot, r->target, (GLuint)r->name,
                                          size, data, flags)
                      : lm_placed_data(ctx, slot, r->target, (GLuint)r->name,
-                                      size, data, usage, r->shadowed);
+                                      size, data, usage,
+                                      r->shadowed || r->old);
+    r->adopt = track && !placed && !r->storage && size > 0 &&
+               lm_placed_adopts(ctx);
     if (!placed) {
         if (r->storage && r->target)
             ((storage_fn)lm_host(slot))(r->target, size, data, flags);

@@ -505,14 +505,17 @@ bool lm_placed_pin(GLuint name, GLsizeiptr size, bool storage,
                    GLbitfield flags);
 
 /*
- * Buffers whose maps were shadows, moved into placed storage before their
- * next map (adopt.c).  lm_adoptable counts the buffers waiting to move,
- * and lm_adoptable_slots[name % 64] those with names of that residue: a
- * counting filter, so that maps of other buffers skip the lookup.
+ * Buffers moved into placed storage before their next map (adopt.c): on a
+ * software rasterizer, every buffer specified with glBufferData, and
+ * buffers whose maps were shadows.  lm_adoptable counts the buffers
+ * waiting to move, and lm_adoptable_slots[name % LM_ADOPT_SLOTS] those
+ * with names of that residue: a counting filter, so that maps of other
+ * buffers skip the lookup (GL names are small and dense, so buffers
+ * created but never mapped share few slots with those mapped).
  * lm_adoptable_gen counts the buffers ever set waiting: while it stays the
  * same, a name a context found not waiting still is not.
  */
-#define LM_ADOPT_SLOTS 64
+#define LM_ADOPT_SLOTS 1024
 extern _Atomic unsigned lm_adoptable;
 extern _Atomic unsigned lm_adoptable_slots[LM_ADOPT_SLOTS];
 extern _Atomic unsigned lm_adoptable_gen;

@@ -162,11 +162,13 @@ Test(placed, delete_frees_storage, .signal = SIGSEGV)
 }
 
 /* The default (auto) on a software rasterizer: persistent storage is
- * placed at once; a mutable buffer whose map was a shadow is moved into
- * placed storage before its next map, keeping its bytes, size and usage;
+ * placed at once; a buffer with mutable storage is moved into placed
+ * storage before its first map, keeping its bytes, size and usage, so no
+ * map of it is a shadow; buffers never mapped take no low memory;
  * immutable storage that is not persistent stays where it is. */
-Test(placed, software_rasterizer_moves_shadowed_buffers)
+Test(placed, software_rasterizer_places_mapped_buffers)
 {
+    enum { UNMAPPED = 8, BIG = 1 << 20 };
     const char *renderer = (const char *)glGetString(GL_RENDERER);
     if (!strstr(renderer, "llvmpipe") && !strstr(renderer, "softpipe"))
         cr_skip_test("not a software rasterizer: %s", renderer);
@@ -179,22 +181,28 @@ Test(placed, software_rasterizer_moves_shadowed_buffers)
     }
     cr_assert_eq(placed_count(), 0, "immutable storage was moved");
 
+    uint64_t used = gt_stats().arena_used;
+    GLuint unmapped[UNMAPPED];
+    for (int i = 0; i < UNMAPPED; i++)
+        unmapped[i] = gt_buffer(BIG, 9);
+    cr_assert_lt(gt_stats().arena_used, used + BIG,
+                 "buffers never mapped took low memory");
+
     GLuint data = gt_buffer(SIZE, 2);
     uint64_t shadows = gt_stats().aliases_created[LOWMAP_STRATEGY_SHADOW];
     uint8_t *p = glMapBufferRange(GL_ARRAY_BUFFER, 0, SIZE, GL_MAP_READ_BIT);
-    cr_assert(gt_check(p, SIZE, 2, 0));
+    gt_assert_low(p, SIZE);
+    cr_assert_eq(placed_count(), 1, "the first map is not of placed storage");
+    cr_assert(gt_check(p, SIZE, 2, 0), "moving lost the buffer's bytes");
     cr_assert(glUnmapBuffer(GL_ARRAY_BUFFER));
-    cr_assert_eq(gt_stats().aliases_created[LOWMAP_STRATEGY_SHADOW],
-                 shadows + 1, "the first map is not a shadow");
-    cr_assert_eq(placed_count(), 0);
 
     p = glMapBufferRange(GL_ARRAY_BUFFER, 0, SIZE,
                          GL_MAP_READ_BIT | GL_MAP_WRITE_BIT);
     gt_assert_low(p, SIZE);
-    cr_assert_eq(placed_count(), 1, "the next map is not of placed storage");
-    cr_assert(gt_check(p, SIZE, 2, 0), "moving lost the buffer's bytes");
     gt_fill(p + 100, 5000, 3, 100);
     cr_assert(glUnmapBuffer(GL_ARRAY_BUFFER));
+    cr_assert_eq(gt_stats().aliases_created[LOWMAP_STRATEGY_SHADOW], shadows,
+                 "a map was a shadow");
     cr_assert(gt_copy_holds(data, 100, 5000, 3, 100));
     cr_assert(gt_copy_holds(data, 5100, SIZE - 5100, 2, 5100));
 
@@ -208,44 +216,51 @@ Test(placed, software_rasterizer_moves_shadowed_buffers)
     cr_assert_eq(v, GL_FALSE);
     cr_assert_eq(glGetError(), GL_NO_ERROR);
     glDeleteBuffers(1, &data);
+    glDeleteBuffers(UNMAPPED, unmapped);
 }
 
 /* Many buffers waiting to move at once, names sharing the filter's slots
- * (adopt.c), some deleted while waiting: each moves at its next map, and
- * once none waits the next one still does. */
-Test(placed, every_shadowed_buffer_moves_whatever_its_name)
+ * (adopt.c), some deleted while waiting, some specified again: each moves
+ * at its first map, and once none waits the next one still does. */
+Test(placed, every_buffer_moves_at_its_first_map_whatever_its_name)
 {
-    enum { N = 140, SMALL = 4096 + 123 };
-    GLuint bufs[N];
+    enum { N = 1100, SMALL = 4096 + 123 };
+    static GLuint bufs[N];
     const char *renderer = (const char *)glGetString(GL_RENDERER);
     if (!strstr(renderer, "llvmpipe") && !strstr(renderer, "softpipe"))
         cr_skip_test("not a software rasterizer: %s", renderer);
 
     for (unsigned round = 0; round < 2; round++) {
-        for (unsigned i = 0; i < N; i++) {
-            bufs[i] = gt_buffer(SMALL, i + 1);
-            void *p = glMapNamedBufferRange(bufs[i], 0, SMALL,
-                                            GL_MAP_READ_BIT);
-            cr_assert(gt_check(p, SMALL, i + 1, 0));
-            cr_assert(glUnmapNamedBuffer(bufs[i]));
-        }
+        for (unsigned i = 0; i < N; i++)
+            bufs[i] = gt_buffer(SMALL, i % 250 + 1);
         for (unsigned i = 0; i < N; i += 7)
             glDeleteBuffers(1, &bufs[i]);
+        /* Specified again before any map: still waits, new bytes. */
+        for (unsigned i = 3; i < N; i += 7) {
+            glBindBuffer(GL_ARRAY_BUFFER, bufs[i]);
+            uint8_t data[SMALL];
+            gt_fill(data, SMALL, 251, 0);
+            glBufferData(GL_ARRAY_BUFFER, SMALL, data, GL_STREAM_DRAW);
+        }
         uint64_t placed = placed_count();
+        uint64_t shadows = gt_stats().aliases_created[LOWMAP_STRATEGY_SHADOW];
         unsigned mapped = 0;
         for (unsigned i = 0; i < N; i++) {
             if (i % 7 == 0)
                 continue;
+            unsigned seed = i % 7 == 3 ? 251 : i % 250 + 1;
             glBindBuffer(GL_ARRAY_BUFFER, bufs[i]);
             uint8_t *p = glMapBufferRange(GL_ARRAY_BUFFER, 0, SMALL,
                                           GL_MAP_READ_BIT | GL_MAP_WRITE_BIT);
             gt_assert_low(p, SMALL);
-            cr_assert(gt_check(p, SMALL, i + 1, 0), "buffer %u lost bytes", i);
+            cr_assert(gt_check(p, SMALL, seed, 0), "buffer %u lost bytes", i);
             cr_assert(glUnmapBuffer(GL_ARRAY_BUFFER));
             cr_assert_eq(placed_count(), placed + ++mapped,
                          "round %u: buffer %u (name %u) did not move", round,
                          i, bufs[i]);
         }
+        cr_assert_eq(gt_stats().aliases_created[LOWMAP_STRATEGY_SHADOW],
+                     shadows, "round %u: a first map was a shadow", round);
         for (unsigned i = 0; i < N; i++)
             if (i % 7)
                 glDeleteBuffers(1, &bufs[i]);
