@@ -79,6 +79,7 @@ void handle_publish(struct lowmap_alias *a); /* live from now on */
 /* Ends a handle's life if @a is a live handle; false if it is not. */
 bool handle_retire(struct lowmap_alias *a);
 void handle_free(struct lowmap_alias *a, bool was_live);
+/* Shadow counts: what released handles left, and the live ones'. */
 void handle_sum_counts(struct handle_counts *sum);
 void *handle_translate(uintptr_t host);
 /* No lock: whether @a, any pointer, is a live handle. */

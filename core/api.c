@@ -196,14 +196,7 @@ int lowmap_stats(struct lowmap_stats *out)
     s.high_pointers = counter_get(high_pointers);
     s.failures = counter_get(failures);
     lowmap__lock();
-    /* Shadow counts: what released handles left, and the live ones'. */
-    struct handle_counts c = {
-        .bytes_in = counter_get(bytes_in),
-        .bytes_out = counter_get(bytes_out),
-        .tracked = counter_get(writeback_tracked),
-        .compared = counter_get(writeback_compared),
-        .whole = counter_get(writeback_whole),
-    };
+    struct handle_counts c;
     handle_sum_counts(&c);
     arena_totals(&s.arena_bytes, &s.arena_used);
     lowmap__unlock();

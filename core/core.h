@@ -34,14 +34,9 @@ struct lowmap__counters {
     uint64_t created[LOWMAP_STRATEGY_COUNT];
     uint64_t live;
     uint64_t cache_hits;
-    /* Released handles' counts (handle_free()). */
-    uint64_t bytes_in;
-    uint64_t bytes_out;
     uint64_t high_pointers;
     uint64_t failures;
-    uint64_t writeback_tracked;
-    uint64_t writeback_compared;
-    uint64_t writeback_whole;
+    /* Shadows' copies and write-backs are counted per handle (alias.h). */
 };
 extern struct lowmap__counters lowmap__counters;
 

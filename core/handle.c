@@ -46,6 +46,19 @@ static _Atomic size_t nchunks;
 static size_t used;
 static lowmap_alias *free_slots;
 static lowmap_alias *live;
+/* Core lock: the shadow counts of every handle released. */
+static struct handle_counts released;
+
+/* Adds @c to @sum.  A live handle's holder may be counting meanwhile, so
+ * each field is read whole. */
+static void counts_add(struct handle_counts *sum, const struct handle_counts *c)
+{
+    sum->bytes_in += __atomic_load_n(&c->bytes_in, __ATOMIC_RELAXED);
+    sum->bytes_out += __atomic_load_n(&c->bytes_out, __ATOMIC_RELAXED);
+    sum->tracked += __atomic_load_n(&c->tracked, __ATOMIC_RELAXED);
+    sum->compared += __atomic_load_n(&c->compared, __ATOMIC_RELAXED);
+    sum->whole += __atomic_load_n(&c->whole, __ATOMIC_RELAXED);
+}
 
 lowmap_alias *handle_new(void)
 {
@@ -111,11 +124,7 @@ void handle_free(lowmap_alias *a, bool was_live)
             live = a->next;
         if (a->next)
             a->next->prev = a->prev;
-        counter_add(bytes_in, a->counts.bytes_in);
-        counter_add(bytes_out, a->counts.bytes_out);
-        counter_add(writeback_tracked, a->counts.tracked);
-        counter_add(writeback_compared, a->counts.compared);
-        counter_add(writeback_whole, a->counts.whole);
+        counts_add(&released, &a->counts);
     }
     a->next = free_slots;
     free_slots = a;
@@ -123,15 +132,9 @@ void handle_free(lowmap_alias *a, bool was_live)
 
 void handle_sum_counts(struct handle_counts *sum)
 {
-    for (const lowmap_alias *a = live; a; a = a->next) {
-        sum->bytes_in += __atomic_load_n(&a->counts.bytes_in, __ATOMIC_RELAXED);
-        sum->bytes_out +=
-            __atomic_load_n(&a->counts.bytes_out, __ATOMIC_RELAXED);
-        sum->tracked += __atomic_load_n(&a->counts.tracked, __ATOMIC_RELAXED);
-        sum->compared +=
-            __atomic_load_n(&a->counts.compared, __ATOMIC_RELAXED);
-        sum->whole += __atomic_load_n(&a->counts.whole, __ATOMIC_RELAXED);
-    }
+    *sum = released;
+    for (const lowmap_alias *a = live; a; a = a->next)
+        counts_add(sum, &a->counts);
 }
 
 void *handle_translate(uintptr_t host)

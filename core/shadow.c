@@ -231,10 +231,11 @@ static void set_tracking(lowmap_alias *a, bool track)
             v->registered = true;
             atomic_fetch_add_explicit(&registered, 1, memory_order_relaxed);
         }
-    } else
+    } else {
         /* Lifted, the pages read as written: harmless, as the registration
          * is only looked at while tracked. */
         v->tracked = plat_dirty_protect(v->low, v->len, false) < 0;
+    }
     log_trace("shadow %p: write-back %s (%.1f of %zu pages written)",
               a->ptr, v->tracked ? "tracked" : "untracked", v->written,
               pages_of(a));
