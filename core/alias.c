@@ -95,11 +95,17 @@ static struct placed *placed_find(uintptr_t addr, size_t len)
     return found ? *found : NULL;
 }
 
-bool placed_contains(uintptr_t addr, size_t len)
+/* The block that holds all of [addr, addr+len), or NULL. */
+static struct placed *placed_holding(uintptr_t addr, size_t len)
 {
     struct placed *p = placed_find(addr, len);
 
-    return p && addr >= p->addr && addr + len <= p->addr + p->len;
+    return p && addr >= p->addr && addr + len <= p->addr + p->len ? p : NULL;
+}
+
+bool placed_contains(uintptr_t addr, size_t len)
+{
+    return placed_holding(addr, len) != NULL;
 }
 
 static uintptr_t page_up(uintptr_t v)
@@ -201,8 +207,8 @@ int lowmap_mem_protect(void *ptr, size_t size, unsigned access)
         return LOWMAP_EOVERFLOW;
     lowmap__init();
     lowmap__lock();
-    struct placed *p = placed_find(addr, size);
-    if (!p || addr < p->addr || addr + size > p->addr + p->len) {
+    struct placed *p = placed_holding(addr, size);
+    if (!p) {
         lowmap__unlock();
         return LOWMAP_ENOENT;
     }
@@ -244,9 +250,8 @@ static bool placed_serves(const struct request *rq)
     if (!strategy_enabled(LOWMAP_STRATEGY_PLACED) ||
         (rq->access & LOWMAP_CLIENT_RANGE) || rq->end > arena_limit())
         return false;
-    p = placed_find(rq->base, rq->end - rq->base);
-    return p && !p->alias && rq->base >= p->addr &&
-           rq->end <= p->addr + p->len &&
+    p = placed_holding(rq->base, rq->end - rq->base);
+    return p && !p->alias &&
            (p->prot & prot_needed(rq->access)) == prot_needed(rq->access);
 }
 
