@@ -23,6 +23,7 @@ struct bench_options {
     int rounds;        /* each configuration this many times, alternating */
     const char *json;  /* where the results go as JSON */
     const char *only;  /* comma list of configuration names, or NULL */
+    int cpu;           /* the CPU every child runs on, or -1 for any */
 };
 
 /* In a child: every case, one "case <name> <ns>" line each, after a

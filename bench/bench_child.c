@@ -7,19 +7,25 @@
  * all.  The time is per map + unmap pair (per write + draw for persistent
  * maps), the best of three batches of about 10 ms each.
  *
- * With LOWMAP_BENCH_WINE set, the host's map pointer goes through Wine's
- * WoW64 copy path as dlls/opengl32/unix_wgl.c does it: a pointer that fits
+ * With LOWMAP_BENCH_WINE=table, the host's map pointer goes through Wine's
+ * WoW64 copy path as dlls/opengl32/unix_wgl.c does it: under one lock, map,
+ * unmap and flush each ask the GL for the bound buffer and look it up in
+ * a per-context tree of the buffers Wine copies for; a pointer that fits
  * in 32 bits is used as is; otherwise the whole range is copied to a low
- * buffer unless the map invalidates, and at unmap Wine asks the GL for the
- * map pointer, length and access flags, and copies the whole range back
- * for write maps.  The low buffer is kept per case (the cheapest reading
- * of Wine's side).  Wine has no copy path for persistent maps.
+ * buffer unless the map invalidates, and the whole range goes back at
+ * unmap for write maps.  With LOWMAP_BENCH_WINE=min, the same copies with
+ * none of that bookkeeping: at unmap the GL is asked for the map pointer,
+ * length and access flags instead.  The low buffer is kept per case, as
+ * Wine keeps it per buffer while it is large enough.  Wine has no copy
+ * path for persistent maps.
  *
  * SPDX-License-Identifier: MIT
  */
 #define _GNU_SOURCE
 #include <epoxy/egl.h>
 #include <epoxy/gl.h>
+#include <pthread.h>
+#include <search.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +62,17 @@ struct bcase {
     char *wine_low;   /* Wine's low buffer */
 };
 
-static bool wine;
+/* Which of Wine's copy paths runs around each map, if any. */
+static enum { WINE_OFF, WINE_TABLE, WINE_MIN } wine;
+
+/* Wine's side: the buffers it copies for, by name, and its lock. */
+struct wine_buffer {
+    GLuint name;
+    char *host;  /* the host's map pointer while mapped */
+    size_t copy; /* bytes to copy back at unmap */
+};
+static void *wine_buffers;
+static pthread_mutex_t wine_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static double now(void)
 {
@@ -88,54 +104,136 @@ static unsigned touch(const struct bcase *c, char *p, long iter)
     return sum;
 }
 
-static void flush_touched(const struct bcase *c)
-{
-    size_t pages = c->size / PAGE, stride = pages / c->touched;
-
-    if (c->touched == pages) {
-        glFlushMappedBufferRange(GL_ARRAY_BUFFER, 0, (GLsizeiptr)c->size);
-        return;
-    }
-    for (size_t i = 0; i < c->touched; i++)
-        glFlushMappedBufferRange(GL_ARRAY_BUFFER,
-                                 (GLintptr)(i * stride * PAGE + 64), 8);
-}
-
 static bool wine_needs_copy(const void *p)
 {
     return (uintptr_t)p != (uint32_t)(uintptr_t)p;
 }
 
+static int wine_cmp(const void *a, const void *b)
+{
+    GLuint x = *(const GLuint *)a, y = *(const GLuint *)b;
+    return (x > y) - (x < y);
+}
+
+/* The bound buffer, as Wine finds it; @add: make its entry if missing. */
+static struct wine_buffer *wine_find(bool add)
+{
+    GLint name = 0;
+    void *hit;
+
+    glGetIntegerv(GL_ARRAY_BUFFER_BINDING, &name);
+    if (!name)
+        return NULL;
+    if ((hit = tfind(&name, &wine_buffers, wine_cmp)))
+        return *(struct wine_buffer **)hit;
+    if (!add)
+        return NULL;
+    struct wine_buffer *b = calloc(1, sizeof(*b));
+    if (!b || !(hit = tsearch(b, &wine_buffers, wine_cmp)))
+        die("no memory for Wine's buffer table");
+    b->name = (GLuint)name;
+    return b;
+}
+
+static void wine_forget(GLuint name)
+{
+    void *hit = tfind(&name, &wine_buffers, wine_cmp);
+
+    if (hit) {
+        struct wine_buffer *b = *(struct wine_buffer **)hit;
+        tdelete(&name, &wine_buffers, wine_cmp);
+        free(b);
+    }
+}
+
+static void flush_range(GLintptr off, GLsizeiptr len)
+{
+    if (wine == WINE_TABLE) {
+        pthread_mutex_lock(&wine_lock);
+        wine_find(false);
+        glFlushMappedBufferRange(GL_ARRAY_BUFFER, off, len);
+        pthread_mutex_unlock(&wine_lock);
+        return;
+    }
+    glFlushMappedBufferRange(GL_ARRAY_BUFFER, off, len);
+}
+
+static void flush_touched(const struct bcase *c)
+{
+    size_t pages = c->size / PAGE, stride = pages / c->touched;
+
+    if (c->touched == pages) {
+        flush_range(0, (GLsizeiptr)c->size);
+        return;
+    }
+    for (size_t i = 0; i < c->touched; i++)
+        flush_range((GLintptr)(i * stride * PAGE + 64), 8);
+}
+
+/* The pointer the app gets for @host: Wine's low copy where it needs one. */
+static char *wine_map(struct bcase *c, char *host, GLbitfield bits,
+                      struct wine_buffer *b)
+{
+    if (!wine_needs_copy(host))
+        return host;
+    if (b) {
+        b->host = host;
+        b->copy = (bits & GL_MAP_WRITE_BIT) ? c->size : 0;
+    }
+    if (!(bits & GL_MAP_INVALIDATE_RANGE_BIT))
+        memcpy(c->wine_low, host, c->size);
+    return c->wine_low;
+}
+
+static void wine_unmap(const struct bcase *c, const char *app)
+{
+    if (wine == WINE_TABLE) {
+        struct wine_buffer *b = wine_find(false);
+        if (b && b->host && b->copy)
+            memcpy(b->host, c->wine_low, b->copy);
+        if (b)
+            b->host = NULL;
+        return;
+    }
+    if (app != c->wine_low)
+        return;
+    void *ptr;
+    GLint len, flags;
+    glGetBufferPointerv(GL_ARRAY_BUFFER, GL_BUFFER_MAP_POINTER, &ptr);
+    glGetBufferParameteriv(GL_ARRAY_BUFFER, GL_BUFFER_MAP_LENGTH, &len);
+    glGetBufferParameteriv(GL_ARRAY_BUFFER, GL_BUFFER_ACCESS_FLAGS, &flags);
+    if (flags & GL_MAP_WRITE_BIT)
+        memcpy(ptr, app, (size_t)len);
+}
+
 static unsigned map_unmap(struct bcase *c, long iter)
 {
     GLbitfield bits = modes[c->mode].bits;
-    char *host = glMapBufferRange(GL_ARRAY_BUFFER, 0, (GLsizeiptr)c->size,
-                                  bits);
-    char *app = host;
+    struct wine_buffer *b = NULL;
+    char *host, *app;
     unsigned sum;
 
+    if (wine == WINE_TABLE) {
+        pthread_mutex_lock(&wine_lock);
+        b = wine_find(true);
+    }
+    host = glMapBufferRange(GL_ARRAY_BUFFER, 0, (GLsizeiptr)c->size, bits);
     if (!host)
         die("map failed");
-    if (wine && wine_needs_copy(host)) {
-        if (!(bits & GL_MAP_INVALIDATE_RANGE_BIT))
-            memcpy(c->wine_low, host, c->size);
-        app = c->wine_low;
-    }
+    app = wine ? wine_map(c, host, bits, b) : host;
+    if (wine == WINE_TABLE)
+        pthread_mutex_unlock(&wine_lock);
     sum = touch(c, app, iter);
     if (c->mode == WRITE_FLUSH)
         flush_touched(c);
-    if (app != host) {
-        void *ptr;
-        GLint len, flags;
-        glGetBufferPointerv(GL_ARRAY_BUFFER, GL_BUFFER_MAP_POINTER, &ptr);
-        glGetBufferParameteriv(GL_ARRAY_BUFFER, GL_BUFFER_MAP_LENGTH, &len);
-        glGetBufferParameteriv(GL_ARRAY_BUFFER, GL_BUFFER_ACCESS_FLAGS,
-                               &flags);
-        if (flags & GL_MAP_WRITE_BIT)
-            memcpy(ptr, app, (size_t)len);
-    }
+    if (wine == WINE_TABLE)
+        pthread_mutex_lock(&wine_lock);
+    if (wine)
+        wine_unmap(c, app);
     if (!glUnmapBuffer(GL_ARRAY_BUFFER))
         die("unmap failed");
+    if (wine == WINE_TABLE)
+        pthread_mutex_unlock(&wine_lock);
     return sum;
 }
 
@@ -249,6 +347,7 @@ static void map_case(size_t size, enum mode mode, size_t touched,
         glUnmapBuffer(GL_ARRAY_BUFFER);
     }
     glDeleteBuffers(1, &buf);
+    wine_forget(buf); /* as Wine's glDeleteBuffers does */
     if (c.wine_low)
         munmap(c.wine_low, size);
 }
@@ -269,11 +368,15 @@ static void live_case(long live)
                                    GL_MAP_READ_BIT | GL_MAP_WRITE_BIT);
         if (p)
             p[0] = 1;
+        if (wine == WINE_TABLE)
+            wine_find(true); /* Wine's table holds every buffer mapped */
         glUnmapBuffer(GL_ARRAY_BUFFER);
     }
     snprintf(label, sizeof(label), "1p live=%ld", live);
     map_case(64 << 10, READ_WRITE, 1, label);
     glDeleteBuffers((GLsizei)others, bufs);
+    for (long i = 0; i < others; i++)
+        wine_forget(bufs[i]);
     free(bufs);
 }
 
@@ -290,7 +393,8 @@ int bench_child(bool quick)
     };
     EGLContext ctx;
 
-    wine = getenv("LOWMAP_BENCH_WINE") != NULL;
+    const char *w = getenv("LOWMAP_BENCH_WINE");
+    wine = !w ? WINE_OFF : strcmp(w, "min") == 0 ? WINE_MIN : WINE_TABLE;
     if (!eglInitialize(dpy, NULL, NULL) || !eglBindAPI(EGL_OPENGL_API) ||
         !(ctx = eglCreateContext(dpy, EGL_NO_CONFIG_KHR, EGL_NO_CONTEXT,
                                  attribs)) ||

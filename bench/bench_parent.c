@@ -8,6 +8,7 @@
  * SPDX-License-Identifier: MIT
  */
 #define _GNU_SOURCE
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,15 @@ static int run_config(const struct bench_config *c, int ci, int round,
         dup2(fds[1], STDOUT_FILENO);
         close(fds[0]);
         close(fds[1]);
+        if (o->cpu >= 0) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET(o->cpu, &set);
+            if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+                perror("lowmap-bench: --cpu");
+                _exit(126);
+            }
+        }
         setenv("LOWMAP_BENCH_CHILD", "1", 1);
         if (o->quick)
             setenv("LOWMAP_BENCH_QUICK", "1", 1);
@@ -142,7 +152,7 @@ static int config_index(const struct bench_config *configs, int n,
     return -1;
 }
 
-static void print_machine(FILE *f, bool json, int rounds)
+static void print_machine(FILE *f, bool json, int rounds, int cpu)
 {
     struct lowmap_caps caps = {.size = sizeof(caps)};
     struct utsname u;
@@ -156,27 +166,28 @@ static void print_machine(FILE *f, bool json, int rounds)
                 "\"renderer\": \"%s\", \"wp_fault_ns\": %llu, "
                 "\"copy_ns_page\": %llu, \"compare_ns_page\": %llu, "
                 "\"scan_ns_page\": %llu, \"scan_ns_call\": %llu},\n"
-                "  \"rounds\": %d,\n",
+                "  \"rounds\": %d,\n  \"cpu\": %d,\n",
                 cores, u.release, r.renderer,
                 (unsigned long long)caps.wp_fault_ns,
                 (unsigned long long)caps.copy_ns_page,
                 (unsigned long long)caps.compare_ns_page,
                 (unsigned long long)caps.scan_ns_page,
-                (unsigned long long)caps.scan_ns_call, rounds);
+                (unsigned long long)caps.scan_ns_call, rounds, cpu);
         return;
     }
     fprintf(f,
             "machine: %ld cores, Linux %s, %s\n"
             "measured by lowmap: write-protect fault %llu ns; per page: "
             "copy %llu ns, compare %llu ns, scan %llu ns (+%llu ns a call)\n"
-            "median of %d alternating rounds; times per map+unmap (per "
+            "median of %d alternating rounds%s; times per map+unmap (per "
             "write+draw for persistent maps)\n\n",
             cores, u.release, r.renderer,
             (unsigned long long)caps.wp_fault_ns,
             (unsigned long long)caps.copy_ns_page,
             (unsigned long long)caps.compare_ns_page,
             (unsigned long long)caps.scan_ns_page,
-            (unsigned long long)caps.scan_ns_call, rounds);
+            (unsigned long long)caps.scan_ns_call, rounds,
+            cpu >= 0 ? ", every process on one CPU" : "");
 }
 
 static void print_time(double ns)
@@ -236,15 +247,16 @@ static void print_tables(const struct bench_config *c, int n, int rounds,
     }
 }
 
-static int write_json(const char *path, const struct bench_config *c, int n,
-                      int rounds, const bool *on)
+static int write_json(const struct bench_options *o,
+                      const struct bench_config *c, int n, const bool *on)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = fopen(o->json, "w");
+    int rounds = o->rounds;
 
     if (!f)
         return -1;
     fprintf(f, "{\n");
-    print_machine(f, true, rounds);
+    print_machine(f, true, rounds, o->cpu);
     fprintf(f, "  \"ns_per_iteration\": {\n");
     for (int k = 0; k < r.n; k++) {
         fprintf(f, "    \"%s\": {", r.names[k]);
@@ -286,9 +298,9 @@ int bench_parent(const struct bench_config *configs, int n,
                 failed = 1;
         }
     }
-    print_machine(stdout, false, o->rounds);
+    print_machine(stdout, false, o->rounds, o->cpu);
     print_tables(configs, n, o->rounds, on);
-    if (write_json(o->json, configs, n, o->rounds, on) < 0) {
+    if (write_json(o, configs, n, on) < 0) {
         perror(o->json);
         return 1;
     }

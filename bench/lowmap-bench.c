@@ -10,7 +10,12 @@
  *   wine      the host alone, with the copy path of Wine's opengl32
  *             (dlls/opengl32/unix_wgl.c) done around each map: a low buffer,
  *             the whole mapped range copied in unless the map invalidates,
- *             and the whole range copied back at unmap for write maps
+ *             and the whole range copied back at unmap for write maps; and
+ *             Wine's bookkeeping: its lock, and the bound buffer asked of
+ *             the GL and looked up in its buffer tree at map and at unmap
+ *   wine-min  the same copies without that bookkeeping (the GL asked for
+ *             the map pointer, length and flags at unmap): the cheapest
+ *             copy path a translator could have
  *   lowmap    lowmap's EGL vendor, default policies
  *   placed    lowmap with placed storage for every buffer (LOWMAP_PLACED=all)
  *   memobj    lowmap with persistent storage from exportable Vulkan memory
@@ -30,6 +35,11 @@
  * read/write maps with 1, 1 000 and 100 000 live buffers (each mapped once).
  *
  *   lowmap-bench [--quick] [--rounds N] [--json FILE] [--only CONFIGS]
+ *                [--cpu N]
+ *
+ * --cpu N runs every configuration on CPU N alone (llvmpipe's threads
+ * included): on a shared virtual machine, runs of one build then differ
+ * by a few per cent instead of tens.
  *
  * Not a test: it fails only when a configuration cannot run at all.
  *
@@ -44,7 +54,8 @@
 
 static const struct bench_config configs[] = {
     {"native", false, {NULL}},
-    {"wine", false, {"LOWMAP_BENCH_WINE=1", NULL}},
+    {"wine", false, {"LOWMAP_BENCH_WINE=table", NULL}},
+    {"wine-min", false, {"LOWMAP_BENCH_WINE=min", NULL}},
     {"lowmap", true, {NULL}},
     {"placed", true, {"LOWMAP_PLACED=all", NULL}},
     {"memobj", true, {"LOWMAP_PLACED_BACKEND=memory_object", NULL}},
@@ -63,7 +74,8 @@ static const struct bench_config configs[] = {
 
 int main(int argc, char **argv)
 {
-    struct bench_options o = {.rounds = 3, .json = "lowmap-bench.json"};
+    struct bench_options o = {.rounds = 3, .json = "lowmap-bench.json",
+                              .cpu = -1};
 
     if (getenv("LOWMAP_BENCH_CHILD"))
         return bench_child(getenv("LOWMAP_BENCH_QUICK") != NULL);
@@ -76,9 +88,18 @@ int main(int argc, char **argv)
             o.json = argv[++i];
         } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             o.only = argv[++i];
+        } else if (strcmp(argv[i], "--cpu") == 0 && i + 1 < argc) {
+            char *end;
+            long cpu = strtol(argv[++i], &end, 10);
+            if (*end || cpu < 0 || cpu >= 1024) {
+                fprintf(stderr, "lowmap-bench: --cpu takes a CPU number\n");
+                return 2;
+            }
+            o.cpu = (int)cpu;
         } else {
             fprintf(stderr, "usage: %s [--quick] [--rounds N] [--json FILE] "
-                            "[--only native,wine,lowmap,...]\n", argv[0]);
+                            "[--only native,wine,lowmap,...] [--cpu N]\n",
+                    argv[0]);
             return 2;
         }
     }
