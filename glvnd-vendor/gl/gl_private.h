@@ -152,6 +152,7 @@ struct lm_view {
     char *low;           /* what the app got */
     size_t size;
     unsigned access;     /* LOWMAP_* the alias was made with */
+    int strategy;        /* the alias's, asked once; 0 without one */
 };
 
 /* Explicit flushes of a shadow map waiting for its unmap (flush.c). */

@@ -109,8 +109,7 @@ static bool maps_tracked(const struct lm_context *ctx)
 
 static bool is_shadow(const struct lm_view *view)
 {
-    return view->alias &&
-           lowmap_alias_strategy(view->alias) == LOWMAP_STRATEGY_SHADOW;
+    return view->strategy == LOWMAP_STRATEGY_SHADOW;
 }
 
 
@@ -138,8 +137,10 @@ void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive)
     if (buf->map_shadow)
         count(&buf->group->shadow_maps, -1);
     buf->map_shadow = false;
-    lm_flushes_drop(buf);
-    lm_persist_unlink(buf);
+    if (buf->flushes)
+        lm_flushes_drop(buf);
+    if (buf->persistent_linked)
+        lm_persist_unlink(buf);
     if (buf->map.alias && !buf->map_kept)
         lm_view_release(&buf->map, host_alive);
     else if (buf->map_kept && host_alive && is_shadow(&buf->map)) {
@@ -251,8 +252,7 @@ static void *untracked(void *host, size_t len)
  */
 static bool no_view(const struct lm_view *view)
 {
-    return view->alias &&
-           lowmap_alias_strategy(view->alias) == LOWMAP_STRATEGY_PLACED;
+    return view->strategy == LOWMAP_STRATEGY_PLACED;
 }
 
 /* Group lock held: @buf's map was served from its placed storage. */
@@ -358,11 +358,12 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
             .low = lowmap_alias_ptr(alias),
             .size = len,
             .access = acc,
+            .strategy = lowmap_alias_strategy(alias),
         };
         /* Views in client ranges are not kept: the app gets its range
          * back once it unmaps (the spec's promise).  Persistent shadows
          * are rarely unmapped, and are synchronised while mapped. */
-        bool shadow = lowmap_alias_strategy(alias) == LOWMAP_STRATEGY_SHADOW;
+        bool shadow = is_shadow(&buf->map);
         /* LOWMAP_PLACED=auto places this buffer's next storage. */
         if (shadow && !(acc & LOWMAP_PERSISTENT) && !buf->shadowed) {
             buf->shadowed = true;
@@ -621,7 +622,8 @@ static void end_map_of(struct lm_context *ctx, int64_t name, GLenum target)
     lm_log(LM_LOG_TRACE, "gl: unmap buffer %u: %s", (unsigned)name,
            !buf ? "untracked" : buf->mapped ? "mapped" : "not mapped");
     if (buf) {
-        flush = buf->mapped && lm_flushes_take(buf, &flushes);
+        flush = buf->mapped && buf->flushes &&
+                lm_flushes_take(buf, &flushes);
         lm_buffer_end_map(buf, true);
     }
     lm_group_unlock(ctx->group);

@@ -294,7 +294,9 @@ bool lm_memobj_map(struct lm_context *ctx, int64_t name, GLintptr offset,
     if (lowmap_alias_create(low, (size_t)length, acc, &alias) != 0)
         alias = NULL;
     buf->map = (struct lm_view){.alias = alias, .host = low, .low = low,
-                                .size = (size_t)length, .access = acc};
+                                .size = (size_t)length, .access = acc,
+                                .strategy = alias ? lowmap_alias_strategy(alias)
+                                                  : 0};
     buf->map_kept = false;
     lm_buffer_begin_map(buf);
     buf->map_access = access;

@@ -106,6 +106,7 @@ void *lm_map_texture(enum lm_host slot, GLuint texture, GLint level,
         map->map = (struct lm_view){
             .alias = alias, .host = host, .low = lowmap_alias_ptr(alias),
             .size = size, .access = acc,
+            .strategy = lowmap_alias_strategy(alias),
         };
     lm_group_unlock(ctx->group);
     if (!map) {
