@@ -4,7 +4,9 @@
  *
  * Locking: `lm_registry_lock` (state.c) guards the context and share-group
  * registry; each share group's `lock` guards its buffer table and the
- * buffers in it.  Neither lock is ever held while calling the host vendor:
+ * buffers in it (a mutex biased toward the group's first thread, lock.h:
+ * a program using the group from one thread takes it without a locked
+ * instruction).  Neither lock is ever held while calling the host vendor:
  * host calls may block on the GPU, and a host that calls back into the
  * window system must not find us holding anything.  Calls into liblowmap
  * (which may copy for a shadow) happen with the group lock held so that a
@@ -36,6 +38,7 @@
 #include <uthash.h>
 
 #include "hooks.h"
+#include "lock.h"
 #include "lowmap.h"
 
 /* Tokens Debian 12's headers lack. */
@@ -242,7 +245,7 @@ struct lm_graveyard {
 };
 
 struct lm_group {
-    pthread_mutex_t lock; /* guards everything below but the counters */
+    struct lm_lock lock; /* guards everything below but the counters */
     struct lm_buffer *buffers;
     struct lm_buffer *last; /* last found: apps map one buffer at a time */
     struct lm_texmap *texmaps;
@@ -606,8 +609,15 @@ static inline bool lm_memobj_any(void)
 
 /* ---- share groups (state.c) ------------------------------------------ */
 
-void lm_group_lock(struct lm_group *group);
-void lm_group_unlock(struct lm_group *group);
+static inline void lm_group_lock(struct lm_group *group)
+{
+    lm_lock(&group->lock);
+}
+
+static inline void lm_group_unlock(struct lm_group *group)
+{
+    lm_unlock(&group->lock);
+}
 
 /* ---- hook implementations, one per family of hooks.h ---------------
  * Each takes the host slot of the name the app called first, so that the

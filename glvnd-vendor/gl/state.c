@@ -24,22 +24,12 @@ static struct lm_context *lm_contexts;
 
 _Thread_local struct lm_context *lm_current;
 
-void lm_group_lock(struct lm_group *group)
-{
-    pthread_mutex_lock(&group->lock);
-}
-
-void lm_group_unlock(struct lm_group *group)
-{
-    pthread_mutex_unlock(&group->lock);
-}
-
 static struct lm_group *group_new(void)
 {
     struct lm_group *group = calloc(1, sizeof(*group));
     if (!group)
         return NULL;
-    pthread_mutex_init(&group->lock, NULL);
+    lm_lock_init(&group->lock);
     return group;
 }
 
@@ -67,7 +57,7 @@ static void group_free(struct lm_group *group)
     }
     lm_graveyard_sweep(group, true);
     lm_group_unlock(group);
-    pthread_mutex_destroy(&group->lock);
+    lm_lock_destroy(&group->lock);
     free(group);
 }
 
