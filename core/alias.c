@@ -477,7 +477,6 @@ static int check_range(lowmap_alias *a, size_t off, size_t size)
 {
     if (!a || !size)
         return LOWMAP_EINVAL;
-    lowmap__init();
     if (!handle_live(a))
         return LOWMAP_ENOENT;
     if (off > a->size || size > a->size - off)
@@ -504,7 +503,7 @@ int lowmap_alias_sync(lowmap_alias *a)
 {
     if (!a)
         return LOWMAP_EINVAL;
-    lowmap__init();
+    /* No init: a live handle means it ran, and before it none is live. */
     if (!handle_live(a))
         return LOWMAP_ENOENT;
     if (a->strategy == LOWMAP_STRATEGY_SHADOW) {

@@ -86,9 +86,23 @@ const struct plat_dirty_costs *shadow_costs(void)
 
 /* ---- choosing a write-back --------------------------------------------- */
 
+/* Pages in @len, a page multiple: a shift, where a division would cost
+ * more than the rest of a small write-back's choice. */
+static size_t pages_in(size_t len)
+{
+    static _Atomic unsigned shift;
+    unsigned s = atomic_load_explicit(&shift, memory_order_relaxed);
+
+    if (!s) {
+        s = (unsigned)__builtin_ctzl(plat_page_size());
+        atomic_store_explicit(&shift, s, memory_order_relaxed);
+    }
+    return len >> s;
+}
+
 static size_t pages_of(const lowmap_alias *a)
 {
-    return a->view->len / plat_page_size();
+    return pages_in(a->view->len);
 }
 
 /* Compare needs the host to change only through the holder. */
@@ -198,7 +212,7 @@ static bool prefer_twin(const lowmap_alias *a)
  * habit within a few maps. */
 static void learn(struct view *v, size_t pages)
 {
-    size_t n = v->len / plat_page_size();
+    size_t n = pages_in(v->len);
 
     pages += v->flushed;
     v->flushed = 0;
