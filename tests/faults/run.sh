@@ -170,9 +170,17 @@ if [[ " $stages " == *" sandbox "* ]]; then
       echo "lowmap-info under $p: $(grep -o 'missing here:.*' "$tmp/info.$p.out")"
     fi
   done
+  # Without membarrier the share-group locks stay plain mutexes.
+  name=sandbox.membarrier
+  if LOWMAP_DEBUG=info run "$name" "$bin/sandbox" membarrier \
+       "$bin/fault_gl" 1 "$GL_ITERS" 0; then
+    grep -q "share-group locks are plain mutexes" "$tmp/$name.err" ||
+      fail "$name: no log line saying the locks are plain mutexes"
+  fi
   # The Criterion GL suites too; Criterion itself needs /proc, so the
   # policies that hide it are covered by the GL program above only.
-  for p in uffd memfd mremap procmap uffd,memfd,mremap,procmap; do
+  for p in uffd memfd mremap procmap membarrier \
+           uffd,memfd,mremap,procmap,membarrier; do
     for t in test_persistent test_kept test_lifecycle; do
       runs=$((runs + 1))
       "$bin/sandbox" "$p" "$dir/tests/gl/$t" --jobs=2 >"$tmp/crit.out" 2>&1 || true

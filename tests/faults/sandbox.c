@@ -10,6 +10,7 @@
  *   procmap   the PROCMAP_QUERY ioctl                      -> ENOTTY
  *   maps      procmap, and /proc hidden (a private mount namespace with
  *             an empty tmpfs over it), as in sandboxes without /proc
+ *   membarrier  membarrier                                 -> EPERM
  *   all       all of the above
  *
  * Exits 77 (skip) where this machine cannot build the sandbox: no
@@ -89,6 +90,8 @@ int main(int argc, char **argv)
         r |= deny(f, EPERM, SCMP_SYS(memfd_create), 0, NULL);
     if (all || has(pol, "mremap"))
         r |= deny(f, EPERM, SCMP_SYS(mremap), 0, NULL);
+    if (all || has(pol, "membarrier"))
+        r |= deny(f, EPERM, SCMP_SYS(membarrier), 0, NULL);
     if (procmap) {
         struct scmp_arg_cmp cmp = {.arg = 1, .op = SCMP_CMP_EQ,
                                    .datum_a = PROCMAP_QUERY};
