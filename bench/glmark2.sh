@@ -5,7 +5,9 @@
 #
 #   bench/glmark2.sh [lowmap-run] [runs]      (default: build/main's, 3)
 #
-# GLMARK2_DURATION: seconds per scene (default 3).  Installs Debian's
+# GLMARK2_DURATION: seconds per scene (default 3).  GLMARK2_CPU=N runs
+# every glmark2 on CPU N alone (llvmpipe's threads included): slower, but
+# on a shared virtual machine far steadier.  Installs Debian's
 # glmark2-x11, glmark2-es2-x11 and xvfb when missing (as root).  A
 # benchmark, not a test: it fails only when a run fails.
 #
@@ -16,6 +18,7 @@ cd "$(dirname "$0")/.."
 wrap=${1:-build/main/tools/lowmap-run}
 runs=${2:-3}
 dur=${GLMARK2_DURATION:-3}
+cpu=${GLMARK2_CPU:-}
 [ -x "$wrap" ] || { echo "glmark2.sh: no $wrap; run tools/main.sh first" >&2; exit 2; }
 
 need=()
@@ -64,6 +67,7 @@ run_scenes() {
   for s in "$@"; do args+=(-b "$s:$common"); done
   local cmd=("$prog" --off-screen -s 400x300 "${args[@]}")
   [ "$mode" = lowmap ] && cmd=("$wrap" "${cmd[@]}")
+  [ -n "$cpu" ] && cmd=(taskset -c "$cpu" "${cmd[@]}")
   if ! "${cmd[@]}" >"$out/log" 2>&1; then
     echo "glmark2.sh: $prog ($mode) failed:" >&2; tail -5 "$out/log" >&2
     exit 1
@@ -76,7 +80,7 @@ run_scenes() {
 renderer=$(glxinfo -B 2>/dev/null | sed -n 's/.*OpenGL renderer string: //p')
 echo "machine: $(nproc) cores, Linux $(uname -r), $renderer"
 echo "glmark2 buffer scenes, ${dur} s each, columns=200, 400x300 off-screen;"
-echo "median of $runs alternating runs (native, lowmap, then lowmap, native, ...)"
+echo "median of $runs alternating runs (native, lowmap, then lowmap, native, ...)${cpu:+, on CPU $cpu alone}"
 for r in $(seq "$runs"); do
   order="native lowmap"; [ $((r % 2)) -eq 0 ] && order="lowmap native"
   for mode in $order; do
