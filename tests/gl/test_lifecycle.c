@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "gl_util.h"
@@ -165,6 +166,71 @@ Test(lifecycle, two_threads_own_contexts)
         pthread_join(t[i], &err);
         cr_assert_null(err, "thread %d: %s", i, (const char *)err);
     }
+}
+
+/* A second thread in the main thread's share group, mapping buffers it
+ * makes and deletes while the main thread maps its own: the group's lock,
+ * biased toward the main thread until the second one arrives, keeps the
+ * shared buffer table whole (shadows take it at every map and unmap). */
+static atomic_bool churn_done;
+
+static void *churn(void *arg)
+{
+    EGLContext ctx = gt_context((EGLContext)arg);
+    const char *err = NULL;
+
+    if (ctx == EGL_NO_CONTEXT ||
+        !eglMakeCurrent(gt_dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx))
+        err = "shared context";
+    for (unsigned i = 0; !err && i < 2000; i++) {
+        GLuint buf = gt_buffer(SIZE, 5000 + i);
+        uint8_t *p = glMapBufferRange(GL_ARRAY_BUFFER, 0, SIZE,
+                                      GL_MAP_READ_BIT | GL_MAP_WRITE_BIT);
+        if (!p || (uintptr_t)p + SIZE > lowmap_limit())
+            err = "high or NULL pointer";
+        else if (!gt_check(p, SIZE, 5000 + i, 0))
+            err = "contents";
+        else
+            gt_fill(p, SIZE, 6000 + i, 0);
+        if (!glUnmapBuffer(GL_ARRAY_BUFFER) && !err)
+            err = "unmap";
+        if (!err && !gt_buffer_holds(buf, 0, SIZE, 6000 + i, 0))
+            err = "written bytes";
+        glDeleteBuffers(1, &buf);
+    }
+    atomic_store(&churn_done, true);
+    if (ctx != EGL_NO_CONTEXT) {
+        eglMakeCurrent(gt_dpy, EGL_NO_SURFACE, EGL_NO_SURFACE,
+                       EGL_NO_CONTEXT);
+        eglDestroyContext(gt_dpy, ctx);
+    }
+    return (void *)err;
+}
+
+Test(lifecycle, second_thread_in_the_share_group)
+{
+    GLuint buf = gt_buffer(SIZE, 1);
+    pthread_t t;
+    unsigned i = 0;
+
+    /* The main thread takes the group's lock first. */
+    uint8_t *p = glMapBufferRange(GL_ARRAY_BUFFER, 0, SIZE, GL_MAP_READ_BIT);
+    gt_assert_low(p, SIZE);
+    cr_assert(glUnmapBuffer(GL_ARRAY_BUFFER));
+    atomic_store(&churn_done, false);
+    cr_assert_eq(pthread_create(&t, NULL, churn, gt_ctx), 0);
+    for (; !atomic_load(&churn_done) || i < 2000; i++) {
+        p = glMapBufferRange(GL_ARRAY_BUFFER, 0, SIZE,
+                             GL_MAP_READ_BIT | GL_MAP_WRITE_BIT);
+        gt_assert_low(p, SIZE);
+        cr_assert(gt_check(p, SIZE, 1 + i, 0), "contents at round %u", i);
+        gt_fill(p, SIZE, 2 + i, 0);
+        cr_assert(glUnmapBuffer(GL_ARRAY_BUFFER));
+    }
+    void *err;
+    pthread_join(t, &err);
+    cr_assert_null(err, "second thread: %s", (const char *)err);
+    cr_assert(gt_buffer_holds(buf, 0, SIZE, 1 + i, 0));
 }
 
 /* A suite's init runs before a test's own, so tests that change the
