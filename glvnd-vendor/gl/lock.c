@@ -35,7 +35,7 @@ static void register_membarrier(void)
     can_bias = cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
                membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0;
     lm_log(LM_LOG_INFO, "gl: share-group locks %s",
-           can_bias ? "biased toward their first thread (membarrier)"
+           can_bias ? "are biased toward their first thread (membarrier)"
                     : "are plain mutexes (no expedited membarrier)");
 }
 
