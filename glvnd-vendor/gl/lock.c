@@ -45,7 +45,6 @@ void lm_lock_init(struct lm_lock *l)
     atomic_init(&l->owner, 0);
     atomic_init(&l->busy, false);
     l->biased = 0;
-    l->granted = false;
 }
 
 void lm_lock_destroy(struct lm_lock *l)
@@ -78,9 +77,8 @@ void lm_lock_slow(struct lm_lock *l)
         revoke_bias(l);
         return;
     }
-    if (l->granted)
+    if (l->biased)
         return;
-    l->granted = true;
     pthread_once(&registered_once, register_membarrier);
     if (!can_bias)
         return;

@@ -30,9 +30,9 @@ struct lm_lock {
     pthread_mutex_t mutex;
     /* The thread holding the bias (pthread_self()), 0 once revoked. */
     _Atomic uintptr_t owner;
-    /* The thread the bias went to: owner until revoked, then still it. */
+    /* mutex-guarded: the thread the bias went to, owner until revoked and
+     * still it after; 0 while no thread has had it. */
     uintptr_t biased;
-    bool granted;      /* mutex-guarded: the bias has gone to some thread */
     _Atomic bool busy; /* written by `biased` alone: inside through it */
 };
 
