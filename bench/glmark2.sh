@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# glmark2's buffer scenes natively and through lowmap, alternating, under a
-# private Xvfb; prints each scene's median FPS both ways and the ratios of
-# the medians, with the machine they came from.
+# glmark2's buffer scenes natively and through lowmap, under a private
+# Xvfb; prints each scene's median FPS both ways and the ratios of the
+# medians, with the machine they came from.  Each scene runs on its own,
+# native and lowmap back to back (in turn first), so that the machine's
+# drift falls on both alike.
 #
 #   bench/glmark2.sh [lowmap-run] [runs]      (default: build/main's, 3)
 #
@@ -59,33 +61,36 @@ glx_scenes=(
 )
 es2_scenes=("${glx_scenes[@]:0:3}")
 
-# run_scenes <prog> <mode> <round> <scenes...>: one "<scene> <fps>" line
-# per scene into $out/<prog>.<mode>.<round>
-run_scenes() {
-  local prog=$1 mode=$2 round=$3; shift 3
-  local args=() s
-  for s in "$@"; do args+=(-b "$s:$common"); done
-  local cmd=("$prog" --off-screen -s 400x300 "${args[@]}")
+# run_scene <prog> <mode> <round> <scene>: appends "<scene> <fps>" to
+# $out/<prog>.<mode>.<round>
+run_scene() {
+  local prog=$1 mode=$2 round=$3 scene=$4
+  local cmd=("$prog" --off-screen -s 400x300 -b "$scene:$common")
   [ "$mode" = lowmap ] && cmd=("$wrap" "${cmd[@]}")
   [ -n "$cpu" ] && cmd=(taskset -c "$cpu" "${cmd[@]}")
   if ! "${cmd[@]}" >"$out/log" 2>&1; then
     echo "glmark2.sh: $prog ($mode) failed:" >&2; tail -5 "$out/log" >&2
     exit 1
   fi
-  sed -n 's/^\[buffer\] \(.*\): FPS: \([0-9]*\).*/\1 \2/p' "$out/log" \
-    >"$out/$prog.$mode.$round"
-  [ -s "$out/$prog.$mode.$round" ] || { cat "$out/log" >&2; exit 1; }
+  local line
+  line=$(sed -n 's/^\[buffer\] \(.*\): FPS: \([0-9]*\).*/\1 \2/p' "$out/log")
+  [ -n "$line" ] || { cat "$out/log" >&2; exit 1; }
+  echo "$line" >>"$out/$prog.$mode.$round"
 }
 
 renderer=$(glxinfo -B 2>/dev/null | sed -n 's/.*OpenGL renderer string: //p')
 echo "machine: $(nproc) cores, Linux $(uname -r), $renderer"
 echo "glmark2 buffer scenes, ${dur} s each, columns=200, 400x300 off-screen;"
-echo "median of $runs alternating runs (native, lowmap, then lowmap, native, ...)${cpu:+, on CPU $cpu alone}"
+echo "median of $runs runs each way, native and lowmap back to back per scene${cpu:+, on CPU $cpu alone}"
 for r in $(seq "$runs"); do
-  order="native lowmap"; [ $((r % 2)) -eq 0 ] && order="lowmap native"
-  for mode in $order; do
-    run_scenes glmark2 "$mode" "$r" "${glx_scenes[@]}"
-    run_scenes glmark2-es2 "$mode" "$r" "${es2_scenes[@]}"
+  turn=$r   # each scene swaps which goes first from one run to the next
+  for prog in glmark2 glmark2-es2; do
+    scenes=("${glx_scenes[@]}"); [ "$prog" = glmark2-es2 ] && scenes=("${es2_scenes[@]}")
+    for s in "${scenes[@]}"; do
+      order="native lowmap"; [ $((turn % 2)) -eq 1 ] && order="lowmap native"
+      turn=$((turn + 1))
+      for mode in $order; do run_scene "$prog" "$mode" "$r" "$s"; done
+    done
   done
 done
 
