@@ -313,8 +313,13 @@ struct lm_context {
     } placed_hit;
 };
 
-/* The context current on this thread, or NULL. */
-extern _Thread_local struct lm_context *lm_current;
+/* The context current on this thread, or NULL.  Every hook reads it, so
+ * it lives in static TLS (as libglvnd's and Mesa's current dispatch
+ * tables do): a load off the thread pointer, where the default model for
+ * a dlopen()ed library calls __tls_get_addr() each time.  Eight bytes of
+ * the space glibc keeps for such libraries. */
+#define LM_STATIC_TLS __attribute__((tls_model("initial-exec")))
+extern _Thread_local struct lm_context *lm_current LM_STATIC_TLS;
 
 /* Info for @ctx, queried from the host on first use (ctx is current). */
 const struct lm_context_info *lm_context_info(struct lm_context *ctx);

@@ -22,7 +22,7 @@
 static pthread_mutex_t lm_registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lm_context *lm_contexts;
 
-_Thread_local struct lm_context *lm_current;
+_Thread_local struct lm_context *lm_current LM_STATIC_TLS;
 
 static struct lm_group *group_new(void)
 {
