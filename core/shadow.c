@@ -114,24 +114,21 @@ static bool may_compare(const lowmap_alias *a)
 
 /* Cost in ns of a tracked write-back finding @w of @n pages written (the
  * copies of written pages are common to every method). */
-static double tracked_cost(double n, double w)
+static double tracked_cost(const struct plat_dirty_costs *c, double n,
+                           double w)
 {
-    const struct plat_dirty_costs *c = shadow_costs();
-
     return (double)c->scan_ns_call + n * (double)c->scan_ns_page +
            w * (double)c->fault_ns;
 }
 
 /* What an untracked write-back of @v costs: the cheaper of compare and
  * whole as measured on this view, else as calibrated. */
-static double untracked_cost(const struct view *v, double n)
+static double untracked_cost(const struct plat_dirty_costs *c,
+                             const struct view *v, double n)
 {
-    const struct plat_dirty_costs *c = shadow_costs();
-    double best = n * (double)c->compare_ns_page;
-
     if (v->ns_compare > 0 && v->ns_whole > 0)
-        best = v->ns_compare < v->ns_whole ? v->ns_compare : v->ns_whole;
-    return best;
+        return v->ns_compare < v->ns_whole ? v->ns_compare : v->ns_whole;
+    return n * (double)c->compare_ns_page;
 }
 
 /*
@@ -141,20 +138,24 @@ static double untracked_cost(const struct view *v, double n)
  * sight of any timing here, and its calibrated cost is a best case: so
  * tracking must promise half the cost to be chosen.  Without history a
  * view is untracked.  Persistent views are tracked or twinned once and
- * for all (shadow_start()).
+ * for all (shadow_start()).  Asked at every kept write-back, so it asks
+ * for the costs and the configuration once.
  */
 static bool prefer_tracking(const lowmap_alias *a)
 {
     const struct view *v = a->view;
-    double n = (double)pages_of(a);
+    enum lowmap__dirty_mode mode = lowmap__config()->dirty;
 
     if (!can_track)
         return false;
-    if (lowmap__config()->dirty == LOWMAP__DIRTY_TRACK || !may_compare(a))
+    if (mode == LOWMAP__DIRTY_TRACK || (a->access & LOWMAP_PERSISTENT))
         return !v->twin;
     if (!v->samples)
         return false;
-    return 2 * tracked_cost(n, v->written) < untracked_cost(v, n);
+
+    const struct plat_dirty_costs *c = shadow_costs();
+    double n = (double)pages_of(a);
+    return 2 * tracked_cost(c, n, v->written) < untracked_cost(c, v, n);
 }
 
 /*
@@ -204,7 +205,7 @@ static bool prefer_twin(const lowmap_alias *a)
     if (!can_track || mode == LOWMAP__DIRTY_COMPARE)
         return true;
     return mode == LOWMAP__DIRTY_AUTO &&
-           n * (double)c->compare_ns_page < tracked_cost(n, 1);
+           n * (double)c->compare_ns_page < tracked_cost(c, n, 1);
 }
 
 /* Learns from one write-back that found @pages written, besides those
