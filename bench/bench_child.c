@@ -1,6 +1,7 @@
 /*
  * One configuration of lowmap-bench: every case timed on one EGL
- * surfaceless context, through whatever EGL vendor the parent selected.
+ * surfaceless context, through whatever EGL vendor the parent selected,
+ * each case when the parent says (see await_turn()).
  *
  * Each map writes (or reads) one 8-byte word in each of the pages it
  * touches, spread evenly over the range: one page, a tenth of them, or
@@ -32,8 +33,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench.h"
+#include "lowmap.h"
 
 #define PAGE 4096
 
@@ -284,9 +287,37 @@ static double time_case(struct bcase *c)
     return best * 1e9;
 }
 
-static void report(const char *name, double ns)
+/* Whether lowmap's vendor runs this configuration: only then are its
+ * counters read (the first read sets lowmap up, arena and all). */
+static bool ours;
+
+static void stats_now(struct lowmap_stats *s)
 {
-    printf("case %.1f %s\n", ns, name);
+    memset(s, 0, sizeof(*s));
+    s->size = sizeof(*s);
+    if (ours)
+        lowmap_stats(s);
+}
+
+/* The case's time, and which kinds of low views lowmap made for it since
+ * @before ("host" where it made none: the host's pointer served, or the
+ * host alone ran). */
+static void report(const char *name, double ns,
+                   const struct lowmap_stats *before)
+{
+    struct lowmap_stats after;
+    char served[96] = "";
+
+    stats_now(&after);
+    for (int i = LOWMAP_STRATEGY_PASSTHROUGH; i < LOWMAP_STRATEGY_COUNT; i++) {
+        if (after.aliases_created[i] == before->aliases_created[i])
+            continue;
+        size_t at = strlen(served);
+        snprintf(served + at, sizeof(served) - at, "%s%s", at ? "," : "",
+                 lowmap_strategy_name(i));
+    }
+    printf("case %.1f %s\nserved %s %s\n", ns, name,
+           served[0] ? served : "host", name);
     fflush(stdout);
 }
 
@@ -315,15 +346,38 @@ static void size_name(size_t size, char *out, size_t n)
         snprintf(out, n, "%zuK", size >> 10);
 }
 
-static void map_case(size_t size, enum mode mode, size_t touched,
+/*
+ * The parent runs one child per configuration side by side and steps them
+ * one case at a time, in turn: a case starts when a byte comes on stdin
+ * and ends with a "step" line.  The same case of every configuration so
+ * runs within moments of the others, and a slow spell of the machine falls
+ * on all of them alike.  A child whose parent has gone just exits.
+ */
+static void await_turn(void)
+{
+    char go;
+
+    if (read(STDIN_FILENO, &go, 1) != 1)
+        exit(0);
+}
+
+static void end_step(void)
+{
+    printf("step\n");
+    fflush(stdout);
+}
+
+static void run_case(size_t size, enum mode mode, size_t touched,
                      const char *label)
 {
     struct bcase c = {.size = size, .mode = mode, .touched = touched};
+    struct lowmap_stats before;
     char name[96], sz[16];
     GLuint buf;
 
     if (wine && mode == PERSISTENT)
         return; /* Wine hides persistent storage without interop */
+    stats_now(&before);
     buf = new_buffer(&c);
     /* Only Wine's path needs it: low memory is what lowmap's arena uses. */
     c.wine_low = wine ? mmap(NULL, size, PROT_READ | PROT_WRITE,
@@ -341,7 +395,7 @@ static void map_case(size_t size, enum mode mode, size_t touched,
     }
     size_name(size, sz, sizeof(sz));
     snprintf(name, sizeof(name), "%s %s %s", sz, modes[mode].name, label);
-    report(name, time_case(&c));
+    report(name, time_case(&c), &before);
     if (mode == PERSISTENT) {
         glDisableVertexAttribArray(0);
         glUnmapBuffer(GL_ARRAY_BUFFER);
@@ -352,6 +406,14 @@ static void map_case(size_t size, enum mode mode, size_t touched,
         munmap(c.wine_low, size);
 }
 
+static void map_case(size_t size, enum mode mode, size_t touched,
+                     const char *label)
+{
+    await_turn();
+    run_case(size, mode, touched, label);
+    end_step();
+}
+
 /* 64 KiB read/write maps, one page written, with @live other buffers of
  * 4 KiB alive, each mapped and unmapped once. */
 static void live_case(long live)
@@ -360,6 +422,7 @@ static void live_case(long live)
     long others = live - 1; /* the measured buffer is one of them */
     char label[32];
 
+    await_turn();
     glGenBuffers((GLsizei)others, bufs);
     for (long i = 0; i < others; i++) {
         glBindBuffer(GL_ARRAY_BUFFER, bufs[i]);
@@ -373,11 +436,12 @@ static void live_case(long live)
         glUnmapBuffer(GL_ARRAY_BUFFER);
     }
     snprintf(label, sizeof(label), "1p live=%ld", live);
-    map_case(64 << 10, READ_WRITE, 1, label);
+    run_case(64 << 10, READ_WRITE, 1, label);
     glDeleteBuffers((GLsizei)others, bufs);
     for (long i = 0; i < others; i++)
         wine_forget(bufs[i]);
     free(bufs);
+    end_step();
 }
 
 int bench_child(bool quick)
@@ -394,6 +458,7 @@ int bench_child(bool quick)
     EGLContext ctx;
 
     const char *w = getenv("LOWMAP_BENCH_WINE");
+    ours = getenv("LOWMAP_BENCH_OURS") != NULL;
     wine = !w ? WINE_OFF : strcmp(w, "min") == 0 ? WINE_MIN : WINE_TABLE;
     if (!eglInitialize(dpy, NULL, NULL) || !eglBindAPI(EGL_OPENGL_API) ||
         !(ctx = eglCreateContext(dpy, EGL_NO_CONFIG_KHR, EGL_NO_CONTEXT,
@@ -403,6 +468,7 @@ int bench_child(bool quick)
         return 1;
     }
     printf("renderer %s\n", (const char *)glGetString(GL_RENDERER));
+    end_step(); /* set up: the first step */
     for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
         size_t size = sizes[s], pages = size / PAGE;
         if (quick && size > (1 << 20))
@@ -422,6 +488,12 @@ int bench_child(bool quick)
     for (size_t l = 0; l < sizeof(lives) / sizeof(lives[0]); l++)
         if (!quick || lives[l] <= 1000)
             live_case(lives[l]);
+    /* Told of the end at the next turn; torn down once every child is. */
+    await_turn();
+    printf("end\n");
+    fflush(stdout);
+    while (read(STDIN_FILENO, &(char){0}, 1) > 0)
+        continue;
     eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
     eglDestroyContext(dpy, ctx);
     eglTerminate(dpy);
