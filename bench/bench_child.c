@@ -363,6 +363,9 @@ static void await_turn(void)
 
 static void end_step(void)
 {
+    /* llvmpipe draws on threads of its own: none may still run while the
+     * next child times its case. */
+    glFinish();
     printf("step\n");
     fflush(stdout);
 }

@@ -274,8 +274,9 @@ static void print_machine(FILE *f, bool json, int rounds, int cpu)
             "machine: %ld cores, Linux %s, %s\n"
             "measured by lowmap: write-protect fault %llu ns; per page: "
             "copy %llu ns, compare %llu ns, scan %llu ns (+%llu ns a call)\n"
-            "median of %d alternating rounds%s; times per map+unmap (per "
-            "write+draw for persistent maps)\n\n",
+            "median of %d rounds, each case run in every configuration in "
+            "turn%s;\ntimes per map+unmap (per write+draw for persistent "
+            "maps)\n\n",
             cores, u.release, r.renderer,
             (unsigned long long)caps.wp_fault_ns,
             (unsigned long long)caps.copy_ns_page,
