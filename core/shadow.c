@@ -144,11 +144,11 @@ static double untracked_cost(const struct plat_dirty_costs *c,
 static bool prefer_tracking(const lowmap_alias *a)
 {
     const struct view *v = a->view;
-    enum lowmap__dirty_mode mode = lowmap__config()->dirty;
 
     if (!can_track)
         return false;
-    if (mode == LOWMAP__DIRTY_TRACK || (a->access & LOWMAP_PERSISTENT))
+    if (lowmap__config()->dirty == LOWMAP__DIRTY_TRACK ||
+        (a->access & LOWMAP_PERSISTENT))
         return !v->twin;
     if (!v->samples)
         return false;
