@@ -96,14 +96,14 @@ void bench_print_targets(const struct bench_results *res,
         if (w > 0 && ends_with(name, " 1p") && case_bytes(name) >= 1 << 20)
             consider(&page, w / t, shadow, k, false);
     }
+    int one = -1, many = -1;
+    for (int k = 0; k < res->n; k++) {
+        if (ends_with(res->names[k], " live=1"))
+            one = k;
+        else if (ends_with(res->names[k], " live=100000"))
+            many = k;
+    }
     for (int i = 0; i < n; i++) {
-        int one = -1, many = -1;
-        for (int k = 0; k < res->n; k++) {
-            if (ends_with(res->names[k], " live=1"))
-                one = k;
-            else if (ends_with(res->names[k], " live=100000"))
-                many = k;
-        }
         double a = on[i] && c[i].lowmap && one >= 0 && many >= 0
                        ? bench_median(res, i, one, rounds) : -1;
         double b = a > 0 ? bench_median(res, i, many, rounds) : -1;
