@@ -23,6 +23,7 @@ struct bench_options {
     int rounds;        /* each configuration this many times, alternating */
     const char *json;  /* where the results go as JSON */
     const char *only;  /* comma list of configuration names, or NULL */
+    const char *cases; /* only the cases whose names hold this, or NULL */
     int cpu;           /* the CPU every child runs on, or -1 for any */
 };
 

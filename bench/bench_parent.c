@@ -94,6 +94,8 @@ static void exec_child(const struct bench_config *c,
         setenv("LOWMAP_BENCH_OURS", "1", 1);
     if (o->quick)
         setenv("LOWMAP_BENCH_QUICK", "1", 1);
+    if (o->cases)
+        setenv("LOWMAP_BENCH_CASES", o->cases, 1);
     unsetenv("__EGL_VENDOR_LIBRARY_DIRS");
     setenv("__EGL_VENDOR_LIBRARY_FILENAMES",
            c->lowmap ? (ours ? ours : LOWMAP_EGL_JSON)

@@ -37,7 +37,9 @@
  * read/write maps with 1, 1 000 and 100 000 live buffers (each mapped once).
  *
  *   lowmap-bench [--quick] [--rounds N] [--json FILE] [--only CONFIGS]
- *                [--cpu N]
+ *                [--cases TEXT] [--cpu N]
+ *
+ * --cases TEXT runs only the cases whose names hold TEXT ("64K write+").
  *
  * --cpu N runs every configuration on CPU N alone (llvmpipe's threads
  * included): on a shared virtual machine, runs of one build then differ
@@ -90,6 +92,8 @@ int main(int argc, char **argv)
             o.json = argv[++i];
         } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             o.only = argv[++i];
+        } else if (strcmp(argv[i], "--cases") == 0 && i + 1 < argc) {
+            o.cases = argv[++i];
         } else if (strcmp(argv[i], "--cpu") == 0 && i + 1 < argc) {
             char *end;
             long cpu = strtol(argv[++i], &end, 10);
@@ -100,7 +104,8 @@ int main(int argc, char **argv)
             o.cpu = (int)cpu;
         } else {
             fprintf(stderr, "usage: %s [--quick] [--rounds N] [--json FILE] "
-                            "[--only native,wine,lowmap,...] [--cpu N]\n",
+                            "[--only native,wine,lowmap,...] [--cases TEXT] "
+                            "[--cpu N]\n",
                     argv[0]);
             return 2;
         }
