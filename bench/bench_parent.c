@@ -406,6 +406,11 @@ int bench_parent(const struct bench_config *configs, int n,
     for (int round = 0; round < o->rounds; round++) {
         fprintf(stderr, "lowmap-bench: round %d/%d\n", round + 1, o->rounds);
         failed |= run_round(configs, n, on, round, o);
+        if (!r.n && !failed) {
+            fprintf(stderr, "lowmap-bench: no case name holds \"%s\"\n",
+                    o->cases ? o->cases : "");
+            return 2;
+        }
     }
     struct lowmap_caps caps = {.size = sizeof(caps)};
     lowmap_probe(&caps);

@@ -140,5 +140,5 @@ void bench_print_targets(const struct bench_results *res,
                live.ratio, c[live.ci].name, verdict(live.ratio <= 1.5));
     else
         printf("  100 000 live buffers <= 1.5x one: not measured (--quick "
-               "stops at 1 000)\n");
+               "stops at 1 000; --cases may leave it out)\n");
 }
