@@ -28,7 +28,9 @@
 struct view {
     uintptr_t low;   /* slot start */
     size_t len;      /* slot length, page multiple */
-    uintptr_t host;  /* host address shown at low (page aligned) */
+    uintptr_t host;  /* host address shown at low: page aligned, but a
+                      * shadow's range may start half a page away from
+                      * the host's page offset (strategy.c) */
     int strategy;
     unsigned refs;
     bool cached;

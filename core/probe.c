@@ -69,7 +69,8 @@ static int try_shadow(void)
     int ok;
 
     rq.host = rq.base = (uintptr_t)data & ~(uintptr_t)(plat_page_size() - 1);
-    rq.end = rq.base + plat_page_size();
+    rq.size = plat_page_size();
+    rq.end = rq.base + rq.size;
     lowmap__lock();
     int err = strategy_shadow(&rq, &v);
     lowmap__unlock();

@@ -266,7 +266,12 @@ LOWMAP_API void *lowmap_release_range(unsigned flags, size_t *size);
  */
 LOWMAP_API int lowmap_alias_create(const void *host, size_t size,
                                    unsigned access, lowmap_alias **out);
-/** Low pointer matching @host given at create time. */
+/**
+ * Low pointer matching @host given at create time.  A zero-copy view keeps
+ * the host pointer's page offset.  A shadow keeps its alignment up to half
+ * a page, and starts half a page away where that spans no more pages:
+ * copies between ranges at the same page offset run slower.
+ */
 LOWMAP_API void *lowmap_alias_ptr(const lowmap_alias *alias);
 /** Strategy used, or LOWMAP_EINVAL for NULL. */
 LOWMAP_API int lowmap_alias_strategy(const lowmap_alias *alias);

@@ -292,19 +292,34 @@ static int tracking(void)
 }
 
 /*
- * The host range spans four low pages: [LEAD, PAGE) of the first, two
- * whole pages, and the first 200 bytes of the fourth.  Page @i of the
- * handle, clipped to the range, as an offset and a length.
+ * The host range starts LEAD bytes into a page and spans D_SIZE bytes:
+ * four low pages, the first and last partly, whether the shadow keeps the
+ * host's page offset or starts half a page away.  d_alias() makes its
+ * handle and notes where in its first page the low range starts; page @i
+ * of the handle, clipped to the range, is then page_off(i) and
+ * page_len(i) bytes.
  */
 #define D_SIZE (3 * PAGE - LEAD + 200)
+static size_t low_lead;
+
+static lowmap_alias *d_alias(unsigned char *host, unsigned access)
+{
+    lowmap_alias *a = alias_ok(host, D_SIZE, access);
+
+    low_lead = (uintptr_t)lowmap_alias_ptr(a) & (PAGE - 1);
+    cr_assert(low_lead + D_SIZE > 3 * PAGE && low_lead + D_SIZE <= 4 * PAGE,
+              "the range does not span four low pages");
+    return a;
+}
+
 static size_t page_off(int i)
 {
-    return i ? i * PAGE - LEAD : 0;
+    return i ? i * PAGE - low_lead : 0;
 }
 
 static size_t page_len(int i)
 {
-    size_t end = (i + 1) * PAGE - LEAD;
+    size_t end = (i + 1) * PAGE - low_lead;
 
     return (end > D_SIZE ? D_SIZE : end) - page_off(i);
 }
@@ -317,7 +332,7 @@ static void release_after_one_write(bool whole)
     unsigned char *host = base + LEAD;
 
     fill(host, D_SIZE, 1);
-    lowmap_alias *a = alias_ok(host, D_SIZE, LOWMAP_READ | LOWMAP_WRITE);
+    lowmap_alias *a = d_alias(host, LOWMAP_READ | LOWMAP_WRITE);
     unsigned char *low = lowmap_alias_ptr(a);
     struct lowmap_stats s0 = stats_now();
 
@@ -352,8 +367,8 @@ Test(shadow, write_back_method_is_measured_per_view)
 
     setenv("LOWMAP_DIRTY", "auto", 1);
     fill(host, D_SIZE, 1);
+    lowmap_alias *a = d_alias(host, LOWMAP_READ | LOWMAP_WRITE);
     memcpy(before, host + page_off(3), sizeof(before));
-    lowmap_alias *a = alias_ok(host, D_SIZE, LOWMAP_READ | LOWMAP_WRITE);
     unsigned char *low = lowmap_alias_ptr(a);
     struct lowmap_stats s0 = stats_now();
 
@@ -416,8 +431,8 @@ static void persistent_release(enum wb m)
     unsigned char *host = base + LEAD;
 
     fill(host, D_SIZE, 1);
-    lowmap_alias *a = alias_ok(host, D_SIZE, LOWMAP_READ | LOWMAP_WRITE |
-                                                 LOWMAP_PERSISTENT);
+    lowmap_alias *a =
+        d_alias(host, LOWMAP_READ | LOWMAP_WRITE | LOWMAP_PERSISTENT);
     unsigned char *low = lowmap_alias_ptr(a);
     struct lowmap_stats s0 = stats_now();
 
@@ -462,8 +477,8 @@ static void sync_since_last(enum wb m)
     unsigned char *host = base + LEAD;
 
     fill(host, D_SIZE, 1);
-    lowmap_alias *a = alias_ok(host, D_SIZE,
-                               LOWMAP_READ | LOWMAP_WRITE | LOWMAP_PERSISTENT);
+    lowmap_alias *a =
+        d_alias(host, LOWMAP_READ | LOWMAP_WRITE | LOWMAP_PERSISTENT);
     unsigned char *low = lowmap_alias_ptr(a);
     struct lowmap_stats s0 = stats_now();
 
@@ -606,7 +621,7 @@ Test(shadow, refresh_leaves_pages_clean_but_keeps_earlier_writes)
     if (!tracking())
         cr_skip_test("the kernel does not track writes here");
     fill(host, D_SIZE, 1);
-    lowmap_alias *a = alias_ok(host, D_SIZE, LOWMAP_READ | LOWMAP_WRITE);
+    lowmap_alias *a = d_alias(host, LOWMAP_READ | LOWMAP_WRITE);
     unsigned char *low = lowmap_alias_ptr(a);
 
     /* The host changes under the map; refresh everything. */
