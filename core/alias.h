@@ -43,6 +43,11 @@ struct view {
     /* Pages explicit flushes published since the last write-back: written
      * too, though the write-back finds them equal to the host. */
     size_t flushed;
+    /* Tracked, not persistent: pages the last scan left writable (copied
+     * back at each write-back until protected again), and how many kept
+     * write-backs leave them so before one protects them (shadow.c). */
+    size_t carried;
+    uint32_t protect_in;
     /* Non-persistent shadow: what its compared and whole write-backs
      * took, in ns (moving averages, 0 until measured), and how many
      * untracked write-backs it has had. */

@@ -240,6 +240,7 @@ static void set_tracking(lowmap_alias *a, bool track)
                      register_cap);
         return;
     }
+    v->carried = 0; /* every page protected, or none tracked */
     if (track) {
         v->tracked = plat_dirty_track(v->low, v->len) == 0;
         if (v->tracked && !v->registered) {
@@ -366,6 +367,9 @@ static void refresh_tracked(lowmap_alias *a, size_t off, size_t size)
         return;
     }
     copy_in(a, off, size);
+    /* Carried pages in the range are clean now: count none as carried,
+     * which at worst counts them written once more. */
+    a->view->carried = 0;
     if (keep_first)
         first += page;
     if (keep_last)
@@ -488,6 +492,46 @@ static void twin_out_bytes(lowmap_alias *a, size_t off, size_t len)
     handle_count(a, bytes_out, n);
 }
 
+/* Kept write-backs that leave written pages writable between two that
+ * protect them: a fault's worth of page copies. */
+static uint32_t writable_turns(void)
+{
+    const struct plat_dirty_costs *c = shadow_costs();
+    uint64_t turns = c->copy_ns_page ? c->fault_ns / c->copy_ns_page : 1;
+
+    return turns < 1 ? 1 : turns > 64 ? 64 : (uint32_t)turns;
+}
+
+/*
+ * A tracked write-back: the written pages, found by a scan, copied back;
+ * r->pages gets how many were written since the last write-back.
+ *
+ * A protected page costs a fault when next written; a writable one a page
+ * copy at each write-back, written or not.  So a view that is not
+ * persistent leaves its written pages writable for writable_turns() kept
+ * write-backs, then protects them again: a page written at every map
+ * costs a copy instead of a fault, one written once at most a fault more.
+ * A persistent view's host changes behind it, and copying back a page the
+ * caller did not write would undo those changes: it protects every time.
+ */
+static int scan_written(lowmap_alias *a, bool keep, struct runs *r)
+{
+    struct view *v = a->view;
+    bool protect = keep && ((a->access & LOWMAP_PERSISTENT) ||
+                            v->protect_in == 0);
+    size_t carried = v->carried;
+    int err = plat_dirty_scan(v->low, v->len, protect, copy_out_run, r);
+
+    if (err)
+        return err;
+    /* Carried pages read as written whether they were or not. */
+    v->carried = protect ? 0 : r->pages;
+    r->pages = r->pages > carried ? r->pages - carried : 0;
+    if (keep)
+        v->protect_in = protect ? writable_turns() : v->protect_in - 1;
+    return 0;
+}
+
 /*
  * Write a shadow back by the method chosen for it, learn from what was
  * written, and choose for the next write-back when the view goes on
@@ -501,8 +545,7 @@ void shadow_write_back(lowmap_alias *a, bool keep)
     if (v->twin) {
         r.pages = differing_pages(a, v->twin, twin_out_bytes);
         handle_count(a, compared, 1);
-    } else if (v->tracked &&
-        plat_dirty_scan(v->low, v->len, keep, copy_out_run, &r) == 0) {
+    } else if (v->tracked && scan_written(a, keep, &r) == 0) {
         handle_count(a, tracked, 1);
     } else if (may_compare(a)) {
         bool timed, whole = choose_whole(v, &timed);

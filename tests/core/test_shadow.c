@@ -607,6 +607,70 @@ Test(shadow, one_page_of_a_mebibyte_copies_at_most_two_back)
 }
 
 /*
+ * A tracked view that is not persistent leaves the pages it found written
+ * writable for a while (shadow.c, scan_written()): the next syncs copy
+ * them back, written or not, instead of taking a fault at each write of a
+ * page the caller writes at every map; then a sync protects them again,
+ * after at most 64 syncs.  Every write reaches the host throughout.
+ */
+Test(shadow, written_pages_stay_writable_then_are_protected_again)
+{
+    unsigned char *host = map_anon(8 * PAGE, MAP_PRIVATE);
+
+    setenv("LOWMAP_DIRTY", "track", 1);
+    if (!tracking())
+        cr_skip_test("the kernel does not track writes here");
+    fill(host, 8 * PAGE, 1);
+    lowmap_alias *a = alias_ok(host, 8 * PAGE, LOWMAP_READ | LOWMAP_WRITE);
+    unsigned char *low = lowmap_alias_ptr(a);
+    /* The first page of the low range: what a page written there costs. */
+    size_t first = PAGE - ((uintptr_t)low & (PAGE - 1));
+    struct lowmap_stats s = stats_now();
+    uint64_t out;
+    int syncs = 0;
+
+    low[0] = 0x11;
+    cr_assert(lowmap_alias_sync(a) == 0);
+    out = stats_now().bytes_copied_out - s.bytes_copied_out;
+    cr_assert_eq(out, first, "the written page: %llu bytes back",
+                 (unsigned long long)out);
+    cr_assert(host[0] == 0x11);
+    /* The second write of that page: no fault, and copied back. */
+    low[1] = 0x22;
+    s = stats_now();
+    cr_assert(lowmap_alias_sync(a) == 0);
+    cr_assert_eq(stats_now().bytes_copied_out - s.bytes_copied_out, first);
+    cr_assert(host[1] == 0x22, "a write to a writable page was lost");
+    /* Unwritten, it still goes back, until a sync protects it again. */
+    do {
+        s = stats_now();
+        cr_assert(lowmap_alias_sync(a) == 0);
+        out = stats_now().bytes_copied_out - s.bytes_copied_out;
+        cr_assert(out == 0 || out == first, "%llu bytes back",
+                  (unsigned long long)out);
+        syncs++;
+    } while (out && syncs < 100);
+    cr_assert(syncs >= 2 && syncs <= 64,
+              "copied back unwritten at %d syncs", syncs - 1);
+    /* Protected again: a write is still seen, a page away too. */
+    low[2] = 0x33;
+    low[first + 5] = 0x44;
+    s = stats_now();
+    cr_assert(lowmap_alias_sync(a) == 0);
+    cr_assert_eq(stats_now().bytes_copied_out - s.bytes_copied_out,
+                 first + PAGE);
+    cr_assert(host[2] == 0x33 && host[first + 5] == 0x44);
+    unsigned char *ref = malloc(8 * PAGE);
+    cr_assert(ref);
+    fill(ref, 8 * PAGE, 1);
+    cr_assert(memcmp(host + first + PAGE, ref + first + PAGE,
+                     8 * PAGE - first - PAGE) == 0,
+              "bytes never written changed");
+    free(ref);
+    cr_assert(lowmap_alias_release(a) == 0);
+}
+
+/*
  * A refresh is not a write by the caller: pages it covers whole are clean
  * afterwards, so the next sync copies nothing of them back; a page it
  * covers partly keeps the caller's earlier write, which sync still
