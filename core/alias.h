@@ -53,6 +53,9 @@ struct view {
      * untracked write-backs it has had. */
     double ns_compare, ns_whole;
     uint32_t untracked;
+    /* Not persistent: whether the next write-back should be tracked, as
+     * last worked out from the above (shadow.c). */
+    enum { VERDICT_STALE, VERDICT_UNTRACKED, VERDICT_TRACK } verdict;
     /* Persistent shadow: what shadow and host last agreed on, per byte of
      * the handle's range (shadow.c), or NULL. */
     unsigned char *twin;

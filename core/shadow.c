@@ -138,12 +138,12 @@ static double untracked_cost(const struct plat_dirty_costs *c,
  * sight of any timing here, and its calibrated cost is a best case: so
  * tracking must promise half the cost to be chosen.  Without history a
  * view is untracked.  Persistent views are tracked or twinned once and
- * for all (shadow_start()).  Asked at every kept write-back, so it asks
- * for the costs and the configuration once.
+ * for all (shadow_start()).  Asked at every kept write-back, so the
+ * answer is kept until what it weighs changes (learn(), measured()).
  */
 static bool prefer_tracking(const lowmap_alias *a)
 {
-    const struct view *v = a->view;
+    struct view *v = a->view;
 
     if (!can_track)
         return false;
@@ -152,10 +152,15 @@ static bool prefer_tracking(const lowmap_alias *a)
         return !v->twin;
     if (!v->samples)
         return false;
-
-    const struct plat_dirty_costs *c = shadow_costs();
-    double n = (double)pages_of(a);
-    return 2 * tracked_cost(c, n, v->written) < untracked_cost(c, v, n);
+    if (v->verdict == VERDICT_STALE) {
+        const struct plat_dirty_costs *c = shadow_costs();
+        double n = (double)pages_of(a);
+        v->verdict = 2 * tracked_cost(c, n, v->written) <
+                             untracked_cost(c, v, n)
+                         ? VERDICT_TRACK
+                         : VERDICT_UNTRACKED;
+    }
+    return v->verdict == VERDICT_TRACK;
 }
 
 /*
@@ -182,9 +187,10 @@ static bool choose_whole(const struct view *v, bool *timed)
     return i % 256 == 0 ? !whole_cheaper : whole_cheaper;
 }
 
-static void measured(double *avg, uint64_t ns)
+static void measured(struct view *v, double *avg, uint64_t ns)
 {
     *avg = *avg > 0 ? (3 * *avg + (double)ns) / 4 : (double)ns;
+    v->verdict = VERDICT_STALE;
 }
 
 /*
@@ -221,6 +227,7 @@ static void learn(struct view *v, size_t pages)
         pages = n;
     v->written = v->samples ? (3 * v->written + (double)pages) / 4
                             : (double)pages;
+    v->verdict = VERDICT_STALE;
     if (v->samples < UINT32_MAX)
         v->samples++;
 }
@@ -560,7 +567,7 @@ void shadow_write_back(lowmap_alias *a, bool keep)
             handle_count(a, compared, 1);
         }
         if (timed)
-            measured(whole ? &v->ns_whole : &v->ns_compare,
+            measured(v, whole ? &v->ns_whole : &v->ns_compare,
                      plat_now_ns() - t0);
         if (v->untracked < UINT32_MAX)
             v->untracked++;
