@@ -4,7 +4,8 @@
 # mingw-w64 compiler for the guest.  For wow64 also the i686 compiler and
 # the i386 PE DLLs of Wine, which Debian ships in libwine:i386: fetched
 # with apt-get download (installing it would pull in the whole i386 Wine)
-# and unpacked into <dir>/i386, which the stage hands Wine as WINEDLLPATH.
+# and unpacked into <dir>/i386, which the stage hands Wine as WINEDLLPATH,
+# with the 64-bit Wine's Unix libraries linked beside its PE DLLs.
 # Prints nothing when everything is there already.
 set -euo pipefail
 mode=${1:?usage: deps.sh win64|wow64 <dir>}
@@ -32,7 +33,18 @@ fi
 
 [ "$mode" = wow64 ] || exit 0
 dlls=$dir/i386/usr/lib/i386-linux-gnu/wine
-[ -f "$dlls/i386-windows/ntdll.dll" ] && exit 0
+# WoW64 loads a 32-bit PE DLL's Unix library from x86_64-unix beside the
+# PE directory it came from: without the 64-bit Wine's there, opengl32
+# fails to start ("Failed to load unixlib, status 0xc0000135").
+unix64=/usr/lib/x86_64-linux-gnu/wine/x86_64-unix
+link_unix64() {
+  [ -d "$unix64" ] || { echo "wine stage: no $unix64 from wine64" >&2; exit 1; }
+  ln -sfn "$unix64" "$dlls/x86_64-unix"
+}
+if [ -f "$dlls/i386-windows/ntdll.dll" ]; then
+  link_unix64
+  exit 0
+fi
 # The same version as the 64-bit Wine: the two halves talk through
 # private interfaces.
 version=$(dpkg-query -W -f='${Version}' wine64)
@@ -50,3 +62,4 @@ rm -rf "$dir/i386"
 dpkg-deb -x "$deb" "$dir/i386"
 rm -f "$deb"
 [ -f "$dlls/i386-windows/ntdll.dll" ]
+link_unix64

@@ -9,7 +9,8 @@
 #          DLLs from libwine:i386): must pass through lowmap; without it,
 #          Wine's own copy path runs and what happens is recorded, pass or
 #          fail.  Exits 77 with the reason where the kernel runs no 32-bit
-#          code, before installing anything for it.
+#          code, before installing anything for it, and where Wine's own
+#          unmap fails every check on plain Wine (below).
 #
 # Both print the time per map/unmap cycle, with and without lowmap, runs
 # alternated, medians, and the bytes copied per cycle: lowmap's from
@@ -75,11 +76,16 @@ check() {
   return $rc
 }
 
+# only_unmap_false <file>: the guest failed checks, every one of them
+# because the unmap returned GL_FALSE (Wine's console ends lines in CR).
+only_unmap_false() {
+  grep -q '^FAIL' "$1" &&
+    ! grep '^FAIL' "$1" | tr -d '\r' | grep -qv 'unmap returned GL_FALSE$'
+}
+
 echo "== $mode guest through lowmap: lowmap-run wine $(basename "$exe")"
-if ! check lowmap "$limit" lowmap; then
-  echo "FAIL: $mode guest through lowmap"; status=1
-  tail -n 5 "$out/lowmap" | sed "s/^/  | /"
-fi
+lowmap_rc=0
+check lowmap "$limit" lowmap || lowmap_rc=$?
 if ! grep -q '^lowmap: stats:.* high_pointers 0 ' "$out/lowmap"; then
   echo "FAIL: $mode: lowmap did not load, or pointers went out above the limit"
   status=1
@@ -100,6 +106,22 @@ else
     echo "  recorded: on plain Wine the 32-bit guest did not run to its end (exit status $rc):"
     tail -n 5 "$out/plain" | sed "s/^/  | /"
   fi
+fi
+
+# Debian's Wine 8.0 returns GL_FALSE from every unmap a 32-bit guest makes,
+# with or without lowmap (its WoW64 unmap returns early, without a result,
+# where it finds no map pointer).  Where plain Wine fails every check that
+# way and lowmap's run fails only that way, with its pointers low, what
+# follows an unmap cannot be judged: the stage skips, saying so.
+wine_unmaps=yes
+if [ "$mode" = wow64 ] && [ "$lowmap_rc" -ne 0 ] &&
+   only_unmap_false "$out/plain" && only_unmap_false "$out/lowmap" &&
+   ! grep -q '^ok map' "$out/plain"; then
+  wine_unmaps=no
+  echo "skip: Wine WoW64: this Wine's opengl32 returns GL_FALSE from every 32-bit unmap, on plain Wine too ($(grep -c '^FAIL' "$out/plain") checks failed so there, $(grep -c '^FAIL' "$out/lowmap") through lowmap, with high_pointers 0); what follows an unmap cannot be judged"
+elif [ "$lowmap_rc" -ne 0 ]; then
+  echo "FAIL: $mode guest through lowmap"; status=1
+  tail -n 5 "$out/lowmap" | sed "s/^/  | /"
 fi
 
 # ---- comparison -------------------------------------------------------
@@ -145,5 +167,8 @@ for c in $cases; do
   read -r lm wine_copied < <(copies "$c") || true
   echo "| $name | $((size / 1024)) KiB | $(fmt_us "$(ns plain "$name" "$size")") | $(fmt_us "$(ns lowmap "$name" "$size")") | $wine_copied | $lm |"
 done
-[ "$(ns lowmap write 65536)" != "-" ] || { echo "FAIL: $mode: the benchmark failed through lowmap"; status=1; }
+if [ "$(ns lowmap write 65536)" = "-" ] && [ "$wine_unmaps" = yes ]; then
+  echo "FAIL: $mode: the benchmark failed through lowmap"; status=1
+fi
+[ "$status" -eq 0 ] && [ "$wine_unmaps" = no ] && exit 77
 exit "$status"
