@@ -270,23 +270,33 @@ static void remember_placed(struct lm_context *ctx,
 
 /*
  * Whether the host served this map from the placed storage this context
- * found the same buffer in last time, with no buffer of the group having
- * lost placed storage since: then the map is zero-copy and untracked, as
- * the lookup would find, without taking the lock.  Client-range maps get
+ * found a buffer in last time, with no buffer of the group having lost
+ * placed storage since: then the map is zero-copy and untracked, as the
+ * lookup would find, without taking the lock.  Client-range maps get
  * views of their own.
+ *
+ * The range alone tells: while the epoch stands, those bytes are that
+ * buffer's storage, and no other buffer's storage is there unless the app
+ * itself pinned memory it mapped from it, whose maps are low already and
+ * need nothing of ours either.  So target maps skip the binding query
+ * (map_named_first()).
  */
-static bool placed_hit(const struct map_req *req, const char *host,
-                       size_t len)
+static bool placed_range_hit(const struct lm_context *ctx, const char *host,
+                             size_t len, GLbitfield access)
 {
-    const struct lm_context *ctx = req->ctx;
-
-    return ctx->placed_hit.name == req->name && host >= ctx->placed_hit.lo &&
-           host < ctx->placed_hit.hi &&
+    return host >= ctx->placed_hit.lo && host < ctx->placed_hit.hi &&
            len <= (size_t)(ctx->placed_hit.hi - host) &&
-           !(req->access & GL_MAP_CLIENT_POINTER_BIT_MESA) &&
+           !(access & GL_MAP_CLIENT_POINTER_BIT_MESA) &&
            ctx->placed_hit.epoch ==
                atomic_load_explicit(&ctx->group->placed_epoch,
                                     memory_order_relaxed);
+}
+
+static bool placed_hit(const struct map_req *req, const char *host,
+                       size_t len)
+{
+    return req->ctx->placed_hit.name == req->name &&
+           placed_range_hit(req->ctx, host, len, req->access);
 }
 
 /*
@@ -497,11 +507,25 @@ static GLbitfield host_bits(struct lm_context *ctx, GLbitfield access)
     return access;
 }
 
+/*
+ * Whether a target map must know its buffer before the host call: memory
+ * objects serve their maps themselves, a buffer waiting for placed storage
+ * moves first (adopt.c), and placed storage shaders write waits for the
+ * draws (order.c).  Otherwise the binding is asked after the host map, and
+ * only where the map is not served from the placed storage this context
+ * mapped last (placed_range_hit()): a map changes no binding.
+ */
+static bool map_named_first(void)
+{
+    return lm_memobj_any() ||
+           atomic_load_explicit(&lm_adoptable, memory_order_relaxed) != 0 ||
+           atomic_load_explicit(&lm_storage_bound, memory_order_relaxed);
+}
+
 void *lm_map_buffer(enum lm_host slot, GLenum target, GLenum access)
 {
     struct lm_context *ctx = lm_current;
-    /* Asked once: a map changes no binding. */
-    int64_t name = ctx ? lm_bound_buffer(target) : -1;
+    int64_t name = ctx && map_named_first() ? lm_bound_buffer(target) : -1;
     void *host;
 
     if (lm_memobj_any() && ctx &&
@@ -514,6 +538,11 @@ void *lm_map_buffer(enum lm_host slot, GLenum target, GLenum access)
     host = ((map_fn)lm_host(slot))(target, access);
     if (!host || !ctx)
         return host;
+    /* The whole buffer: it lies in the storage its start lies in. */
+    if (name < 0 && placed_range_hit(ctx, host, 1, bits_from_enum(access)))
+        return host;
+    if (name < 0)
+        name = lm_bound_buffer(target);
     if (name <= 0)
         return untracked(host, size_of(lm_host_buffer_param(
             ctx, target, 0, false, GL_BUFFER_SIZE)));
@@ -531,8 +560,7 @@ void *lm_map_buffer_range(enum lm_host slot, GLenum target, GLintptr offset,
 {
     struct lm_context *ctx = lm_current;
     GLbitfield bits = host_bits(ctx, access);
-    /* Asked once: a map changes no binding. */
-    int64_t name = ctx ? lm_bound_buffer(target) : -1;
+    int64_t name = ctx && map_named_first() ? lm_bound_buffer(target) : -1;
     void *host;
 
     if (lm_memobj_any() && ctx &&
@@ -544,6 +572,10 @@ void *lm_map_buffer_range(enum lm_host slot, GLenum target, GLintptr offset,
     host = ((map_range_fn)lm_host(slot))(target, offset, length, bits);
     if (!host || !ctx || length <= 0)
         return host;
+    if (name < 0 && placed_range_hit(ctx, host, (size_t)length, access))
+        return host;
+    if (name < 0)
+        name = lm_bound_buffer(target);
     if (name <= 0)
         return untracked(host, (size_t)length);
     struct map_req req = {

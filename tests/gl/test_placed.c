@@ -268,6 +268,74 @@ Test(placed, every_buffer_moves_at_its_first_map_whatever_its_name)
     cr_assert_eq(glGetError(), GL_NO_ERROR);
 }
 
+/* Target maps of placed storage skip the binding query when the host
+ * serves them from the storage the context mapped last (map.c): maps of
+ * other buffers through the same targets, placed or shadows, whole or in
+ * part, each still get their own buffer's bytes, and their writes land
+ * there. */
+Test(placed, target_maps_of_other_buffers_between_placed_ones)
+{
+    const char *renderer = (const char *)glGetString(GL_RENDERER);
+    if (!strstr(renderer, "llvmpipe") && !strstr(renderer, "softpipe"))
+        cr_skip_test("not a software rasterizer: %s", renderer);
+    GLuint x = gt_buffer(SIZE, 1), z = gt_buffer(SIZE, 3);
+    GLuint y = storage_buffer(GL_MAP_READ_BIT | GL_MAP_WRITE_BIT, 2);
+    const GLbitfield rw = GL_MAP_READ_BIT | GL_MAP_WRITE_BIT;
+    uint64_t placed = placed_count();
+
+    for (unsigned round = 0; round < 3; round++) {
+        glBindBuffer(GL_ARRAY_BUFFER, x);
+        uint8_t *px = glMapBufferRange(GL_ARRAY_BUFFER, 0, SIZE, rw);
+        gt_assert_low(px, SIZE);
+        cr_assert(gt_check(px + 8192, SIZE - 8192, 1, 8192));
+        gt_fill(px, 100, 10 + round, 0);
+        cr_assert(glUnmapBuffer(GL_ARRAY_BUFFER));
+
+        /* Immutable storage is never moved: its maps are shadows. */
+        glBindBuffer(GL_ARRAY_BUFFER, y);
+        uint8_t *py = glMapBufferRange(GL_ARRAY_BUFFER, 4096, 4096, rw);
+        gt_assert_low(py, 4096);
+        cr_assert(py < px || py >= px + SIZE);
+        cr_assert(gt_check(py + 100, 4096 - 100, 2, 4096 + 100));
+        gt_fill(py, 100, 20 + round, 4096);
+        cr_assert(glUnmapBuffer(GL_ARRAY_BUFFER));
+
+        glBindBuffer(GL_COPY_WRITE_BUFFER, z);
+        uint8_t *pz = glMapBuffer(GL_COPY_WRITE_BUFFER, GL_READ_WRITE);
+        gt_assert_low(pz, SIZE);
+        cr_assert(gt_check(pz + 100, SIZE - 100, 3, 100));
+        gt_fill(pz, 100, 30 + round, 0);
+        cr_assert(glUnmapBuffer(GL_COPY_WRITE_BUFFER));
+
+        /* Part of the buffer mapped last, then the whole of it. */
+        glBindBuffer(GL_ARRAY_BUFFER, x);
+        uint8_t *part = glMapBufferRange(GL_ARRAY_BUFFER, 4096, 8192, rw);
+        cr_assert_eq(part, px + 4096, "a placed buffer's map moved");
+        cr_assert(gt_check(part + 4096, 4096, 1, 8192));
+        cr_assert(glUnmapBuffer(GL_ARRAY_BUFFER));
+        cr_assert_eq(glMapBuffer(GL_ARRAY_BUFFER, GL_READ_ONLY), px);
+        cr_assert(gt_check(px, 100, 10 + round, 0));
+        cr_assert(glUnmapBuffer(GL_ARRAY_BUFFER));
+
+        cr_assert(gt_copy_holds(x, 0, 100, 10 + round, 0));
+        cr_assert(gt_copy_holds(y, 4096, 100, 20 + round, 4096));
+        cr_assert(gt_copy_holds(z, 0, 100, 30 + round, 0));
+    }
+    cr_assert_eq(placed_count(), placed + 2, "x and z were not placed once");
+
+    /* A name used again after a delete is another buffer. */
+    glDeleteBuffers(1, &x);
+    GLuint again = gt_buffer(SIZE, 4);
+    uint8_t *pa = glMapBufferRange(GL_ARRAY_BUFFER, 0, SIZE, GL_MAP_READ_BIT);
+    gt_assert_low(pa, SIZE);
+    cr_assert(gt_check(pa, SIZE, 4, 0), "buffer %u shows a deleted one's "
+                                        "bytes", again);
+    cr_assert(glUnmapBuffer(GL_ARRAY_BUFFER));
+    cr_assert_eq(glGetError(), GL_NO_ERROR);
+    GLuint rest[] = {y, z, again};
+    glDeleteBuffers(3, rest);
+}
+
 static void setup_persistent(void)
 {
     setenv("LOWMAP_PLACED", "persistent", 1);
