@@ -55,10 +55,16 @@ struct bench_results {
 /* The median over @rounds of one case of one configuration; < 0: none. */
 double bench_median(const struct bench_results *res, int ci, int k,
                     int rounds);
+/* The median over @rounds of each round's time of configuration @ca in
+ * case @ka over configuration @cb's in case @kb: two figures taken moments
+ * apart, batch by batch, so that a slow spell of the machine falls on
+ * both; < 0: no round has both. */
+double bench_ratio(const struct bench_results *res, int ca, int ka, int cb,
+                   int kb, int rounds);
 int bench_config_index(const struct bench_config *configs, int n,
                        const char *name);
 
-/* Prints, from the medians, how each row family stands against its target
+/* Prints, from the ratios, how each row family stands against its target
  * (README, Performance), with the write-protect fault cost @fault_ns that
  * decides whether the one-page target applies here. */
 void bench_print_targets(const struct bench_results *res,

@@ -1,12 +1,14 @@
 /*
  * One configuration of lowmap-bench: every case timed on one EGL
  * surfaceless context, through whatever EGL vendor the parent selected,
- * each case when the parent says (see await_turn()).
+ * each case step by step as the parent says (see await_turn()): its set-up
+ * (the buffer, the first maps, the batch size), then each of its batches.
  *
  * Each map writes (or reads) one 8-byte word in each of the pages it
  * touches, spread evenly over the range: one page, a tenth of them, or
  * all.  The time is per map + unmap pair (per write + draw for persistent
- * maps), the best of three batches of about 10 ms each.
+ * maps), the best of three batches of about 10 ms each, every other
+ * configuration running a batch of the same case between two of them.
  *
  * With LOWMAP_BENCH_WINE=table, the host's map pointer goes through Wine's
  * WoW64 copy path as dlls/opengl32/unix_wgl.c does it: under one lock, map,
@@ -252,15 +254,21 @@ static unsigned run_one(struct bcase *c, long iter)
     return c->mode == PERSISTENT ? write_draw(c, iter) : map_unmap(c, iter);
 }
 
-/* Nanoseconds per iteration: batches of about 10 ms, best of three.  The
- * first maps of a buffer may cost far more than the rest (a shadow filled,
- * storage moved): they run before the batch size is chosen, or a batch
- * would be a few iterations long. */
-static double time_case(struct bcase *c)
+/* Batches per case, each in a step of its own: between two batches of a
+ * configuration every other one runs a batch of the same case, so that
+ * a slow spell of the machine, which may last a few batches, falls on
+ * all of them alike. */
+#define BATCHES 3
+
+/*
+ * The first maps of a buffer may cost far more than the rest (a shadow
+ * filled, storage moved): they run before the batch size is chosen, or a
+ * batch would be a few iterations long.  Batches last about 10 ms.
+ */
+static long batch_size(struct bcase *c)
 {
     volatile unsigned sink = 0;
     long n = 1;
-    double best = 1e30;
 
     for (int i = 0; i < 4; i++)
         sink += run_one(c, i);
@@ -269,22 +277,22 @@ static double time_case(struct bcase *c)
         for (long i = 0; i < n; i++)
             sink += run_one(c, i);
         double t = now() - t0;
-        if (t > 0.002 || n >= 1 << 20) {
-            n = (long)((double)n * 0.01 / t) + 1;
-            break;
-        }
+        if (t > 0.002 || n >= 1 << 20)
+            return (long)((double)n * 0.01 / t) + 1;
         n *= 4;
     }
-    for (int b = 0; b < 3; b++) {
-        double t0 = now();
-        for (long i = 0; i < n; i++)
-            sink += run_one(c, i);
-        double t = (now() - t0) / (double)n;
-        if (t < best)
-            best = t;
-    }
+}
+
+/* Nanoseconds per iteration over one batch of @n. */
+static double time_batch(struct bcase *c, long n)
+{
+    volatile unsigned sink = 0;
+    double t0 = now();
+
+    for (long i = 0; i < n; i++)
+        sink += run_one(c, i);
     (void)sink;
-    return best * 1e9;
+    return (now() - t0) / (double)n * 1e9;
 }
 
 /* Whether lowmap's vendor runs this configuration: only then are its
@@ -370,10 +378,10 @@ static bool left_out(size_t size, enum mode mode, const char *label)
 
 /*
  * The parent runs one child per configuration side by side and steps them
- * one case at a time, in turn: a case starts when a byte comes on stdin
- * and ends with a "step" line.  The same case of every configuration so
- * runs within moments of the others, and a slow spell of the machine falls
- * on all of them alike.  A child whose parent has gone just exits.
+ * in turn: a step (a case's set-up, or one batch of it) starts when a byte
+ * comes on stdin and ends with a "step" line.  Every child takes the same
+ * steps, so the same case of every configuration runs within moments of
+ * the others, batch by batch.  A child whose parent has gone just exits.
  */
 static void await_turn(void)
 {
@@ -392,52 +400,100 @@ static void end_step(void)
     fflush(stdout);
 }
 
-static void run_case(size_t size, enum mode mode, size_t touched,
-                     const char *label)
-{
-    struct bcase c = {.size = size, .mode = mode, .touched = touched};
+/* A case being timed, step by step. */
+struct timed_case {
+    struct bcase c;
     struct lowmap_stats before;
-    char name[96];
     GLuint buf;
+    bool skipped; /* a case this configuration does not run */
+    long n;       /* iterations per batch */
+    double best;  /* the best batch so far, ns per iteration */
+};
 
-    if (wine && mode == PERSISTENT)
-        return; /* Wine hides persistent storage without interop */
-    stats_now(&before);
-    buf = new_buffer(&c);
+static void case_begin(struct timed_case *t, size_t size, enum mode mode,
+                       size_t touched)
+{
+    struct bcase *c = &t->c;
+
+    *t = (struct timed_case){
+        .c = {.size = size, .mode = mode, .touched = touched},
+        .best = 1e30,
+    };
+    /* Wine hides persistent storage without interop. */
+    if ((t->skipped = wine && mode == PERSISTENT))
+        return;
+    stats_now(&t->before);
+    t->buf = new_buffer(c);
     /* Only Wine's path needs it: low memory is what lowmap's arena uses. */
-    c.wine_low = wine ? mmap(NULL, size, PROT_READ | PROT_WRITE,
-                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0)
-                      : NULL;
-    if (c.wine_low == MAP_FAILED)
+    c->wine_low = wine ? mmap(NULL, size, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0)
+                       : NULL;
+    if (c->wine_low == MAP_FAILED)
         die("no low memory for the copy path");
     if (mode == PERSISTENT) {
-        c.persistent = glMapBufferRange(GL_ARRAY_BUFFER, 0, (GLsizeiptr)size,
-                                        modes[PERSISTENT].bits);
-        if (!c.persistent)
+        c->persistent = glMapBufferRange(GL_ARRAY_BUFFER, 0,
+                                         (GLsizeiptr)size,
+                                         modes[PERSISTENT].bits);
+        if (!c->persistent)
             die("persistent map failed");
         glVertexAttribPointer(0, 4, GL_FLOAT, GL_FALSE, 0, NULL);
         glEnableVertexAttribArray(0);
     }
-    case_name(size, mode, label, name, sizeof(name));
-    report(name, time_case(&c), &before);
-    if (mode == PERSISTENT) {
+    t->n = batch_size(c);
+}
+
+static void case_batch(struct timed_case *t)
+{
+    if (t->skipped)
+        return;
+    double ns = time_batch(&t->c, t->n);
+    if (ns < t->best)
+        t->best = ns;
+}
+
+/* Reports the best batch as the case's time, then tears it down. */
+static void case_end(struct timed_case *t, const char *label)
+{
+    struct bcase *c = &t->c;
+    char name[96];
+
+    if (t->skipped)
+        return;
+    case_name(c->size, c->mode, label, name, sizeof(name));
+    report(name, t->best, &t->before);
+    if (c->mode == PERSISTENT) {
         glDisableVertexAttribArray(0);
         glUnmapBuffer(GL_ARRAY_BUFFER);
     }
-    glDeleteBuffers(1, &buf);
-    wine_forget(buf); /* as Wine's glDeleteBuffers does */
-    if (c.wine_low)
-        munmap(c.wine_low, size);
+    glDeleteBuffers(1, &t->buf);
+    wine_forget(t->buf); /* as Wine's glDeleteBuffers does */
+    if (c->wine_low)
+        munmap(c->wine_low, c->size);
+}
+
+/* The batches of a case begun, each a step; the last one ends it. */
+static void case_steps(struct timed_case *t, const char *label)
+{
+    for (int b = 0; b < BATCHES; b++) {
+        await_turn();
+        case_batch(t);
+        if (b == BATCHES - 1)
+            case_end(t, label);
+        end_step();
+    }
 }
 
 static void map_case(size_t size, enum mode mode, size_t touched,
                      const char *label)
 {
+    struct timed_case t;
+
     if (left_out(size, mode, label))
         return;
     await_turn();
-    run_case(size, mode, touched, label);
+    case_begin(&t, size, mode, touched);
     end_step();
+    case_steps(&t, label);
 }
 
 /* 64 KiB read/write maps, one page written, with @live other buffers of
@@ -446,6 +502,7 @@ static void live_case(long live)
 {
     GLuint *bufs = calloc((size_t)live, sizeof(*bufs));
     long others = live - 1; /* the measured buffer is one of them */
+    struct timed_case t;
     char label[32];
 
     snprintf(label, sizeof(label), "1p live=%ld", live);
@@ -466,7 +523,10 @@ static void live_case(long live)
             wine_find(true); /* Wine's table holds every buffer mapped */
         glUnmapBuffer(GL_ARRAY_BUFFER);
     }
-    run_case(64 << 10, READ_WRITE, 1, label);
+    case_begin(&t, 64 << 10, READ_WRITE, 1);
+    end_step();
+    case_steps(&t, label);
+    await_turn();
     glDeleteBuffers((GLsizei)others, bufs);
     for (long i = 0; i < others; i++)
         wine_forget(bufs[i]);

@@ -1,12 +1,13 @@
 /*
  * lowmap-bench's parent: runs the configurations side by side, case by
- * case in turn, round after round (so that a noisy moment of the machine
- * falls on all of them alike), takes the median of each case over the
- * rounds, names the machine, and prints one table of times and one of
- * ratios, to the host alone (native) and to Wine's copy path, and how
- * each family of rows stands against its target (bench_targets.c).  The
- * same figures go to a JSON file, with the kinds of low views that served
- * each case.
+ * case and batch by batch in turn, round after round (so that a noisy
+ * moment of the machine falls on all of them alike), takes the median of
+ * each case over the rounds, names the machine, and prints one table of
+ * times and one of ratios, to the host alone (native) and to Wine's copy
+ * path, each ratio the median of the rounds' own, and how each family of
+ * rows stands against its target (bench_targets.c).  The same figures go
+ * to a JSON file, with the kinds of low views that served each case and
+ * every round's times.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -240,6 +241,21 @@ double bench_median(const struct bench_results *res, int ci, int k,
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+double bench_ratio(const struct bench_results *res, int ca, int ka, int cb,
+                   int kb, int rounds)
+{
+    double v[BENCH_MAX_ROUNDS];
+    int n = 0;
+
+    for (int i = 0; i < rounds; i++)
+        if (res->ns[ca][ka][i] >= 0 && res->ns[cb][kb][i] > 0)
+            v[n++] = res->ns[ca][ka][i] / res->ns[cb][kb][i];
+    if (!n)
+        return -1;
+    qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 int bench_config_index(const struct bench_config *configs, int n,
                        const char *name)
 {
@@ -277,8 +293,8 @@ static void print_machine(FILE *f, bool json, int rounds, int cpu)
             "measured by lowmap: write-protect fault %llu ns; per page: "
             "copy %llu ns, compare %llu ns, scan %llu ns (+%llu ns a call)\n"
             "median of %d rounds, each case run in every configuration in "
-            "turn%s;\ntimes per map+unmap (per write+draw for persistent "
-            "maps)\n\n",
+            "turn, batch by batch%s;\ntimes per map+unmap (per write+draw "
+            "for persistent maps)\n\n",
             cores, u.release, r.renderer,
             (unsigned long long)caps.wp_fault_ns,
             (unsigned long long)caps.copy_ns_page,
@@ -298,12 +314,19 @@ static void print_time(double ns)
         printf(" %8.1fus", ns / 1000);
 }
 
-static void print_ratio(double a, double b)
+static void print_ratio(double ratio)
 {
-    if (a < 0 || b <= 0)
+    if (ratio < 0)
         printf(" %7s", "-");
     else
-        printf(" %6.2fx", a / b);
+        printf(" %6.2fx", ratio);
+}
+
+/* Configuration @ci's ratio to @base in case @k, or -1. */
+static double ratio_to(const bool *on, int ci, int base, int k, int rounds)
+{
+    return base >= 0 && on[base] ? bench_ratio(&r, ci, k, base, k, rounds)
+                                 : -1;
 }
 
 static void print_tables(const struct bench_config *c, int n, int rounds,
@@ -324,8 +347,8 @@ static void print_tables(const struct bench_config *c, int n, int rounds,
                 print_time(bench_median(&r, i, k, rounds));
         printf("\n");
     }
-    printf("\nratios: to native (n) and to Wine's copy path (w)\n%-40s",
-           "case");
+    printf("\nratios, each the median of the rounds' own: to native (n) "
+           "and to Wine's copy path (w)\n%-40s", "case");
     for (int i = 0; i < n; i++)
         if (on[i] && c[i].lowmap)
             printf(" %7.7s/n %7.7s/w", c[i].name, c[i].name);
@@ -335,12 +358,9 @@ static void print_tables(const struct bench_config *c, int n, int rounds,
         for (int i = 0; i < n; i++) {
             if (!on[i] || !c[i].lowmap)
                 continue;
-            double t = bench_median(&r, i, k, rounds);
-            print_ratio(t, native >= 0 && on[native]
-                               ? bench_median(&r, native, k, rounds) : -1);
+            print_ratio(ratio_to(on, i, native, k, rounds));
             printf(" ");
-            print_ratio(t, wine >= 0 && on[wine]
-                               ? bench_median(&r, wine, k, rounds) : -1);
+            print_ratio(ratio_to(on, i, wine, k, rounds));
         }
         printf("\n");
     }
@@ -371,6 +391,33 @@ static void json_cases(FILE *f, const char *key, const struct bench_config *c,
     fprintf(f, "  }");
 }
 
+/* "rounds_ns": each case's time in every round, by configuration, in the
+ * order the rounds ran (null: no figure that round). */
+static void json_rounds(FILE *f, const struct bench_config *c, int n,
+                        const bool *on, int rounds)
+{
+    fprintf(f, "  \"rounds_ns\": {\n");
+    for (int k = 0; k < r.n; k++) {
+        fprintf(f, "    \"%s\": {", r.names[k]);
+        bool first = true;
+        for (int i = 0; i < n; i++) {
+            if (!on[i] || bench_median(&r, i, k, rounds) < 0)
+                continue;
+            fprintf(f, "%s\"%s\": [", first ? "" : ", ", c[i].name);
+            for (int j = 0; j < rounds; j++) {
+                if (r.ns[i][k][j] < 0)
+                    fprintf(f, "%snull", j ? ", " : "");
+                else
+                    fprintf(f, "%s%.1f", j ? ", " : "", r.ns[i][k][j]);
+            }
+            fprintf(f, "]");
+            first = false;
+        }
+        fprintf(f, "}%s\n", k + 1 < r.n ? "," : "");
+    }
+    fprintf(f, "  }");
+}
+
 static int write_json(const struct bench_options *o,
                       const struct bench_config *c, int n, const bool *on)
 {
@@ -383,6 +430,8 @@ static int write_json(const struct bench_options *o,
     json_cases(f, "ns_per_iteration", c, n, on, o->rounds, false);
     fprintf(f, ",\n");
     json_cases(f, "served", c, n, on, o->rounds, true);
+    fprintf(f, ",\n");
+    json_rounds(f, c, n, on, o->rounds);
     fprintf(f, "\n}\n");
     return fclose(f);
 }

@@ -1,6 +1,7 @@
 /*
  * lowmap-bench's last section: each family of rows against its target
- * (README, Performance), read off the medians of the same run.
+ * (README, Performance), read off the same run's ratios: each the median
+ * of the rounds' own (bench_ratio()).
  *
  *   zero-copy rows    each lowmap configuration's rows that no shadow
  *                     served: at most 1.5x native
@@ -71,30 +72,28 @@ void bench_print_targets(const struct bench_results *res,
 
     for (int k = 0; k < res->n; k++) {
         const char *name = res->names[k];
-        double nat = native >= 0 && on[native]
-                         ? bench_median(res, native, k, rounds) : -1;
-        double w = wine >= 0 && on[wine] ? bench_median(res, wine, k, rounds)
-                                         : -1;
-        double wm = wmin >= 0 && on[wmin]
-                        ? bench_median(res, wmin, k, rounds) : -1;
+        bool has_native = native >= 0 && on[native];
 
         for (int i = 0; i < n; i++) {
-            double t = on[i] && c[i].lowmap ? bench_median(res, i, k, rounds)
-                                            : -1;
-            if (t > 0 && nat > 0 && res->served[i][k][0] &&
+            double q = has_native && on[i] && c[i].lowmap
+                           ? bench_ratio(res, i, k, native, k, rounds) : -1;
+            if (q > 0 && res->served[i][k][0] &&
                 !strstr(res->served[i][k], "shadow"))
-                consider(&zero, t / nat, i, k, true);
+                consider(&zero, q, i, k, true);
         }
-        double t = shadow >= 0 && on[shadow]
-                       ? bench_median(res, shadow, k, rounds) : -1;
-        if (t <= 0)
+        if (shadow < 0 || !on[shadow])
             continue;
+        double w = wine >= 0 && on[wine]
+                       ? bench_ratio(res, shadow, k, wine, k, rounds) : -1;
+        double wm = wmin >= 0 && on[wmin]
+                        ? bench_ratio(res, shadow, k, wmin, k, rounds) : -1;
         if (w > 0)
-            consider(&sh, t / w, shadow, k, true);
+            consider(&sh, w, shadow, k, true);
         if (wm > 0)
-            consider(&shmin, t / wm, shadow, k, true);
+            consider(&shmin, wm, shadow, k, true);
         if (w > 0 && ends_with(name, " 1p") && case_bytes(name) >= 1 << 20)
-            consider(&page, w / t, shadow, k, false);
+            consider(&page, bench_ratio(res, wine, k, shadow, k, rounds),
+                     shadow, k, false);
     }
     int one = -1, many = -1;
     for (int k = 0; k < res->n; k++) {
@@ -104,14 +103,13 @@ void bench_print_targets(const struct bench_results *res,
             many = k;
     }
     for (int i = 0; i < n; i++) {
-        double a = on[i] && c[i].lowmap && one >= 0 && many >= 0
-                       ? bench_median(res, i, one, rounds) : -1;
-        double b = a > 0 ? bench_median(res, i, many, rounds) : -1;
-        if (b > 0)
-            consider(&live, b / a, i, many, true);
+        double q = on[i] && c[i].lowmap && one >= 0 && many >= 0
+                       ? bench_ratio(res, i, many, i, one, rounds) : -1;
+        if (q > 0)
+            consider(&live, q, i, many, true);
     }
 
-    printf("\ntargets, from the medians above:\n");
+    printf("\ntargets, from the ratios above:\n");
     if (zero.ratio >= 0)
         printf("  zero-copy rows <= 1.5x native: worst %.2fx (%s, %s) of "
                "%d rows: %s\n", zero.ratio, c[zero.ci].name,

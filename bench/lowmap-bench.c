@@ -5,8 +5,9 @@
  * Configurations (each in a child process of its own, since the GL vendor
  * and lowmap's policies are fixed at load; each round runs one child per
  * configuration side by side and takes every case through all of them in
- * turn before the next, so that a slow spell of the machine falls on all
- * alike; each figure is the median over the rounds):
+ * turn, batch by batch, before the next, so that a slow spell of the
+ * machine falls on all alike; each time is the median over the rounds,
+ * and each ratio the median of the rounds' own ratios):
  *
  *   native    the host's EGL vendor alone
  *   wine      the host alone, with the copy path of Wine's opengl32

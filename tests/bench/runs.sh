@@ -20,11 +20,12 @@ grep -q "takes 1 to 99" "$tmp/out" || fail "no message for --rounds 0"
   --only native,wine,lowmap,shadow >"$tmp/out" 2>"$tmp/err" ||
   { cat "$tmp/err" >&2; fail "lowmap-bench failed"; }
 grep -q "^machine: .* cores, Linux " "$tmp/out" || fail "no machine line"
-grep -q "^targets, from the medians above:" "$tmp/out" || fail "no targets"
+grep -q "^targets, from the ratios above:" "$tmp/out" || fail "no targets"
 grep -q "zero-copy rows <= 1.5x native: worst" "$tmp/out" ||
   fail "no zero-copy target"
 grep -q "shadow rows <= 1.1x Wine's copy path: worst" "$tmp/out" ||
   fail "no shadow target"
+grep -q '"rounds_ns": {' "$tmp/b.json" || fail "no rounds' times in the JSON"
 
 # The JSON's "served" object: one line per case.
 sed -n '/"served": {/,/^  }/p' "$tmp/b.json" | grep '^    "' >"$tmp/served" ||
