@@ -36,8 +36,9 @@ struct view {
     bool cached;
     bool tracked; /* shadow: the kernel tracks which pages get written */
     bool registered; /* shadow: registered for tracking, now or before */
-    /* Shadow: pages its recent write-backs found written (a moving
-     * average over @samples of them), to choose the next write-back. */
+    /* Shadow: pages its recent write-backs found written, or for tracked
+     * ones copied back (a moving average over @samples of them), to
+     * choose the next write-back. */
     double written;
     uint32_t samples;
     /* Pages explicit flushes published since the last write-back: written
@@ -48,6 +49,18 @@ struct view {
      * write-backs leave them so before one protects them (shadow.c). */
     size_t carried;
     uint32_t protect_in;
+    /* Tracked, not persistent: the pages written afresh (each a fault) and
+     * the write-backs in the protect cycle under way; and the faults per
+     * write-back measured on the last cycle, or a bound from the one
+     * under way (@rate_known), which the cost model uses instead of its
+     * estimate (shadow.c, expected_faults()). */
+    uint32_t cycle_faults, cycle_turns;
+    double fault_rate;
+    bool rate_known;
+    /* Untracked after tracking cost too much: write-backs until the
+     * measured rate is forgotten and tracking may be tried again, and the
+     * wait after the last such try (doubling, up to a bound). */
+    uint32_t retry_in, backoff;
     /* Non-persistent shadow: what its compared and whole write-backs
      * took, in ns (moving averages, 0 until measured), and how many
      * untracked write-backs it has had. */

@@ -112,13 +112,36 @@ static bool may_compare(const lowmap_alias *a)
            lowmap__config()->dirty != LOWMAP__DIRTY_OFF;
 }
 
-/* Cost in ns of a tracked write-back finding @w of @n pages written (the
- * copies of written pages are common to every method). */
+/* Kept write-backs that leave written pages writable between two that
+ * protect them: a fault's worth of page copies. */
+static uint32_t writable_turns(void)
+{
+    const struct plat_dirty_costs *c = shadow_costs();
+    uint64_t turns = c->copy_ns_page ? c->fault_ns / c->copy_ns_page : 1;
+
+    return turns < 1 ? 1 : turns > 64 ? 64 : (uint32_t)turns;
+}
+
+/* Cost in ns of a tracked write-back of @n pages that copies @w pages back
+ * and whose writes took @f faults since the last one. */
 static double tracked_cost(const struct plat_dirty_costs *c, double n,
-                           double w)
+                           double w, double f)
 {
     return (double)c->scan_ns_call + n * (double)c->scan_ns_page +
-           w * (double)c->fault_ns;
+           w * (double)c->copy_ns_page + f * (double)c->fault_ns;
+}
+
+/*
+ * Faults per write-back that tracking @v would cost: as measured while it
+ * was tracked, else as if each map wrote the same pages, which then stay
+ * writable and fault once in a protect cycle of writable_turns() + 1
+ * write-backs.  A map that writes other pages each time faults at each
+ * of them: a tracked view measures that within its first cycle.
+ */
+static double expected_faults(const struct view *v)
+{
+    return v->rate_known ? v->fault_rate
+                         : v->written / (double)(writable_turns() + 1);
 }
 
 /* What an untracked write-back of @v costs: the cheaper of compare and
@@ -133,13 +156,14 @@ static double untracked_cost(const struct plat_dirty_costs *c,
 
 /*
  * Whether the next write-back of @a should be tracked: tracked call +
- * n*scan + w*fault for w pages written out of n, against what untracked
- * write-backs cost.  The fault is paid in the caller's writes, out of
- * sight of any timing here, and its calibrated cost is a best case: so
- * tracking must promise half the cost to be chosen.  Without history a
- * view is untracked.  Persistent views are tracked or twinned once and
- * for all (shadow_start()).  Asked at every kept write-back, so the
- * answer is kept until what it weighs changes (learn(), measured()).
+ * n*scan + w*copy + f*fault, for w pages copied back of n and f faults
+ * (expected_faults()), against what untracked write-backs cost.  The
+ * fault is paid in the caller's writes, out of sight of any timing here,
+ * and its calibrated cost is a best case: so tracking must promise half
+ * the cost to be chosen.  Without history a view is untracked.
+ * Persistent views are tracked or twinned once and for all
+ * (shadow_start()).  Asked at every kept write-back, so the answer is
+ * kept until what it weighs changes (learn(), measured(), faulted()).
  */
 static bool prefer_tracking(const lowmap_alias *a)
 {
@@ -150,12 +174,14 @@ static bool prefer_tracking(const lowmap_alias *a)
     if (lowmap__config()->dirty == LOWMAP__DIRTY_TRACK ||
         (a->access & LOWMAP_PERSISTENT))
         return !v->twin;
-    if (!v->samples)
+    /* A view that tracking cost too much waits before it tries again. */
+    if (!v->samples || v->retry_in)
         return false;
     if (v->verdict == VERDICT_STALE) {
         const struct plat_dirty_costs *c = shadow_costs();
         double n = (double)pages_of(a);
-        v->verdict = 2 * tracked_cost(c, n, v->written) <
+        v->verdict = 2 * tracked_cost(c, n, v->written,
+                                      expected_faults(v)) <
                              untracked_cost(c, v, n)
                          ? VERDICT_TRACK
                          : VERDICT_UNTRACKED;
@@ -211,7 +237,7 @@ static bool prefer_twin(const lowmap_alias *a)
     if (!can_track || mode == LOWMAP__DIRTY_COMPARE)
         return true;
     return mode == LOWMAP__DIRTY_AUTO &&
-           n * (double)c->compare_ns_page < tracked_cost(c, n, 1);
+           n * (double)c->compare_ns_page < tracked_cost(c, n, 1, 1);
 }
 
 /* Learns from one write-back that found @pages written, besides those
@@ -230,6 +256,35 @@ static void learn(struct view *v, size_t pages)
     v->verdict = VERDICT_STALE;
     if (v->samples < UINT32_MAX)
         v->samples++;
+}
+
+/*
+ * Learns from a tracked write-back of a view that is not persistent: its
+ * writes took @faults faults since the last one, and its scan protected
+ * the written pages again if @cycle_end.  A whole cycle gives the rate; a
+ * cycle under way, the least it can come to, which tells the model as
+ * soon as faults come faster than it assumed.
+ */
+static void faulted(struct view *v, size_t faults, bool cycle_end)
+{
+    if (v->cycle_faults < UINT32_MAX - faults)
+        v->cycle_faults += (uint32_t)faults;
+    if (v->cycle_turns < UINT32_MAX)
+        v->cycle_turns++;
+    if (cycle_end) {
+        v->fault_rate = (double)v->cycle_faults / (double)v->cycle_turns;
+        v->rate_known = true;
+        v->cycle_faults = v->cycle_turns = 0;
+        v->verdict = VERDICT_STALE;
+        return;
+    }
+    double least =
+        (double)v->cycle_faults / (double)(writable_turns() + 1);
+    if (faults && least > expected_faults(v)) {
+        v->fault_rate = least;
+        v->rate_known = true;
+        v->verdict = VERDICT_STALE;
+    }
 }
 
 static void set_tracking(lowmap_alias *a, bool track)
@@ -254,10 +309,18 @@ static void set_tracking(lowmap_alias *a, bool track)
             v->registered = true;
             atomic_fetch_add_explicit(&registered, 1, memory_order_relaxed);
         }
+        /* A cycle starts with every page protected. */
+        v->protect_in = writable_turns();
+        v->cycle_faults = v->cycle_turns = 0;
     } else {
         /* Lifted, the pages read as written: harmless, as the registration
          * is only looked at while tracked. */
         v->tracked = plat_dirty_protect(v->low, v->len, false) < 0;
+        /* Tracking cost too much: try it again later, and later still
+         * after each try that fails. */
+        v->backoff = v->backoff ? (v->backoff < 4096 ? 2 * v->backoff : 4096)
+                                : 64;
+        v->retry_in = v->backoff;
     }
     log_trace("shadow %p: write-back %s (%.1f of %zu pages written)",
               a->ptr, v->tracked ? "tracked" : "untracked", v->written,
@@ -499,19 +562,10 @@ static void twin_out_bytes(lowmap_alias *a, size_t off, size_t len)
     handle_count(a, bytes_out, n);
 }
 
-/* Kept write-backs that leave written pages writable between two that
- * protect them: a fault's worth of page copies. */
-static uint32_t writable_turns(void)
-{
-    const struct plat_dirty_costs *c = shadow_costs();
-    uint64_t turns = c->copy_ns_page ? c->fault_ns / c->copy_ns_page : 1;
-
-    return turns < 1 ? 1 : turns > 64 ? 64 : (uint32_t)turns;
-}
-
 /*
  * A tracked write-back: the written pages, found by a scan, copied back;
- * r->pages gets how many were written since the last write-back.
+ * r->pages gets how many went back (written since the last write-back, or
+ * left writable since the last one that protected them).
  *
  * A protected page costs a fault when next written; a writable one a page
  * copy at each write-back, written or not.  So a view that is not
@@ -531,11 +585,14 @@ static int scan_written(lowmap_alias *a, bool keep, struct runs *r)
 
     if (err)
         return err;
-    /* Carried pages read as written whether they were or not. */
+    /* Carried pages read as written whether they were or not: those
+     * beyond them were written afresh, each at a fault. */
     v->carried = protect ? 0 : r->pages;
-    r->pages = r->pages > carried ? r->pages - carried : 0;
-    if (keep)
+    if (keep) {
         v->protect_in = protect ? writable_turns() : v->protect_in - 1;
+        if (!(a->access & LOWMAP_PERSISTENT))
+            faulted(v, r->pages > carried ? r->pages - carried : 0, protect);
+    }
     return 0;
 }
 
@@ -571,6 +628,12 @@ void shadow_write_back(lowmap_alias *a, bool keep)
                      plat_now_ns() - t0);
         if (v->untracked < UINT32_MAX)
             v->untracked++;
+        /* Forget what tracking cost: the caller's habits may have
+         * changed since. */
+        if (v->retry_in && --v->retry_in == 0) {
+            v->rate_known = false;
+            v->verdict = VERDICT_STALE;
+        }
         /* A whole copy cannot tell what was written. */
         if (whole) {
             v->flushed = 0;

@@ -540,51 +540,6 @@ Test(shadow, sync_copies_nothing_for_flush_explicit_or_read)
     cr_assert(holds(host, 2 * PAGE, 1));
 }
 
-/*
- * A view whose holder flushes what it writes (a GL map with explicit
- * flushes publishes its unflushed writes at unmap, as direct maps do)
- * finds nothing left to copy at sync; the flushed pages are written all
- * the same, and tracking them would cost a fault each.  The view must not
- * take up tracking where a page's fault, by this machine's costs, costs
- * well over what comparing the whole range does.
- */
-Test(shadow, flushed_pages_count_as_written)
-{
-    const size_t n = 256;
-    struct lowmap_caps c = {.size = sizeof(c)};
-
-    setenv("LOWMAP_DIRTY", "auto", 1);
-    cr_assert(lowmap_probe(&c) == 0);
-    if (c.dirty_tracking != LOWMAP_YES)
-        cr_skip_test("no write-protect tracking here: nothing to choose");
-    unsigned char *host = map_anon(n * PAGE, MAP_PRIVATE);
-    lowmap_alias *a = alias_ok(host, n * PAGE, LOWMAP_READ | LOWMAP_WRITE);
-    unsigned char *low = lowmap_alias_ptr(a);
-    /* The costs are measured at the first shadow: ask after it. */
-    cr_assert(lowmap_probe(&c) == 0);
-    double one_page = (double)c.scan_ns_call + (double)n * c.scan_ns_page +
-                      (double)c.wp_fault_ns;
-    if (one_page < 2.0 * (double)n * c.compare_ns_page)
-        cr_skip_test("faults are cheap here (%llu ns): tracking may pay",
-                     (unsigned long long)c.wp_fault_ns);
-    struct lowmap_stats s0 = stats_now();
-
-    for (int i = 0; i < 12; i++) {
-        size_t off = (size_t)(i % 4) * 64 * PAGE + 100;
-        low[off] = (unsigned char)(i + 1);
-        cr_assert(lowmap_alias_flush(a, off, 1) == 0);
-        cr_assert(lowmap_alias_sync(a) == 0);
-        cr_assert(host[off] == i + 1);
-    }
-    struct lowmap_stats s = stats_now();
-    cr_assert_eq(s.writebacks_tracked, s0.writebacks_tracked,
-                 "tracked %llu write-backs: the flushed page was not "
-                 "counted written",
-                 (unsigned long long)(s.writebacks_tracked -
-                                      s0.writebacks_tracked));
-    cr_assert(lowmap_alias_release(a) == 0);
-}
-
 /* One page written in a 1 MiB write map: at most two pages go back (one
  * if the write does not straddle a page boundary). */
 Test(shadow, one_page_of_a_mebibyte_copies_at_most_two_back)
