@@ -238,6 +238,7 @@ void lm_delete_buffers(enum lm_host slot, GLsizei n, const GLuint *buffers)
     struct doomed stack[16], *old = stack;
     size_t nold = 0;
 
+    lm_bindings_changed(); /* a deleted buffer is unbound */
     if (ctx && n > 0 && buffers) {
         if (ctx->group->graveyard)
             lm_graveyard_sweep(ctx->group, false);

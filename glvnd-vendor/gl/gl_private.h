@@ -311,6 +311,14 @@ struct lm_context {
         unsigned epoch;
         const char *lo, *hi;
     } placed_hit;
+    /* The buffer one target was last found bound to (lm_bound_buffer()),
+     * while @known: every call that may change a buffer binding of the
+     * context forgets it (binds.c). */
+    struct {
+        GLenum target;
+        GLuint name;
+        bool known;
+    } bound;
 };
 
 /* The context current on this thread, or NULL.  Every hook reads it, so
@@ -340,7 +348,9 @@ void lm_buffer_forget(struct lm_group *group, struct lm_buffer *buf,
 void lm_drop_all_kept(void);
 
 /* Name of the buffer bound to @target in the current context: 0 when none,
- * -1 when @target is not a buffer target we know. */
+ * -1 when @target is not a buffer target we know.  Asked of the host once
+ * while no binding changes (binds.c), for targets whose binding only
+ * binding calls change. */
 int64_t lm_bound_buffer(GLenum target);
 
 /* ---- views (map.c) --------------------------------------------------- */
@@ -468,7 +478,15 @@ static inline void lm_before_draw(void)
     lm_before_command();
 }
 
-/* Bindings that let shaders write (binds.c): turn lm_draws_write on. */
+/* Calls that may change the current context's buffer bindings (binds.c):
+ * each ends what lm_bound_buffer() knows. */
+void lm_bind_buffer(enum lm_host slot, GLenum target, GLuint buffer);
+void lm_pop_client_attrib(enum lm_host slot);
+void lm_client_attrib_default(enum lm_host slot, GLbitfield mask);
+void lm_bindings_changed(void);
+
+/* Bindings that let shaders write (binds.c): turn lm_draws_write on;
+ * they also end what lm_bound_buffer() knows. */
 void lm_bind_buffer_base(enum lm_host slot, GLenum target, GLuint index,
                          GLuint buffer);
 void lm_bind_buffer_range(enum lm_host slot, GLenum target, GLuint index,

@@ -70,6 +70,15 @@
 #define LM_WRAP_delete_buffers(n)                                            \
     static void APIENTRY hook_##n(GLsizei c, const GLuint *b)                \
     { lm_delete_buffers(LM_HOST_##n, c, b); }
+#define LM_WRAP_bind_buffer(n)                                               \
+    static void APIENTRY hook_##n(GLenum t, GLuint b)                        \
+    { lm_bind_buffer(LM_HOST_##n, t, b); }
+#define LM_WRAP_pop_client_attrib(n)                                         \
+    static void APIENTRY hook_##n(void)                                      \
+    { lm_pop_client_attrib(LM_HOST_##n); }
+#define LM_WRAP_client_attrib_default(n)                                     \
+    static void APIENTRY hook_##n(GLbitfield m)                              \
+    { lm_client_attrib_default(LM_HOST_##n, m); }
 #define LM_WRAP_bind_buffer_base(n)                                          \
     static void APIENTRY hook_##n(GLenum t, GLuint i, GLuint b)              \
     { lm_bind_buffer_base(LM_HOST_##n, t, i, b); }

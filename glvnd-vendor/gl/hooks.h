@@ -50,6 +50,11 @@
     HOOK(glNamedBufferStorageEXT, named_buffer_storage)                      \
     HOOK(glDeleteBuffers, delete_buffers)                                    \
     HOOK(glDeleteBuffersARB, delete_buffers)                                 \
+    HOOK(glBindBuffer, bind_buffer)                                          \
+    HOOK(glBindBufferARB, bind_buffer)                                       \
+    HOOK(glPopClientAttrib, pop_client_attrib)                               \
+    HOOK(glClientAttribDefaultEXT, client_attrib_default)                    \
+    HOOK(glPushClientAttribDefaultEXT, client_attrib_default)                \
     HOOK(glBindBufferBase, bind_buffer_base)                                 \
     HOOK(glBindBufferRange, bind_buffer_range)                               \
     HOOK(glBindBuffersBase, bind_buffers_base)                               \
@@ -226,7 +231,6 @@
  * per-name resolution cache with the hooked names.
  */
 #define LOWMAP_GL_HOST_ONLY(HOST)                                            \
-    HOST(glBindBuffer)                                                       \
     HOST(glIsBuffer)                                                         \
     HOST(glCreateBuffers)                                                    \
     HOST(glFenceSync)                                                        \

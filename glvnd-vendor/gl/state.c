@@ -373,17 +373,37 @@ static const struct {
     { GL_PARAMETER_BUFFER, GL_PARAMETER_BUFFER_BINDING },
 };
 
+/*
+ * Whether only binding calls change @target's binding: not the element
+ * array buffer's, which is vertex array state (glBindVertexArray changes
+ * it), nor transform feedback's (glBindTransformFeedback may).
+ */
+static bool binding_cached(GLenum target)
+{
+    return target != GL_ELEMENT_ARRAY_BUFFER &&
+           target != GL_TRANSFORM_FEEDBACK_BUFFER;
+}
+
 int64_t lm_bound_buffer(GLenum target)
 {
+    struct lm_context *ctx = lm_current;
     lm_get_integerv_fn get_integerv =
         LM_HOST_CALL(lm_get_integerv_fn, glGetIntegerv);
 
+    if (ctx && ctx->bound.known && ctx->bound.target == target)
+        return ctx->bound.name;
     for (size_t i = 0; i < sizeof(lm_targets) / sizeof(lm_targets[0]); i++) {
         if (lm_targets[i].target != target)
             continue;
         GLint name = 0;
-        if (get_integerv)
-            get_integerv(lm_targets[i].binding, &name);
+        if (!get_integerv)
+            return 0;
+        get_integerv(lm_targets[i].binding, &name);
+        if (ctx && binding_cached(target)) {
+            ctx->bound.target = target;
+            ctx->bound.name = (GLuint)name;
+            ctx->bound.known = true;
+        }
         return (GLuint)name;
     }
     return -1;

@@ -243,3 +243,106 @@ Test(kept, draws_writing_storage_buffers_are_seen)
     glDeleteProgram(prog);
     glDeleteShader(vs);
 }
+
+/* ---- bindings ---------------------------------------------------------- */
+
+/* Maps what @target has bound, read/write: it holds pattern @seed past its
+ * first byte, and gets @mark there. */
+static void target_map(GLenum target, unsigned seed, uint8_t mark)
+{
+    uint8_t *p = glMapBufferRange(target, 0, SIZE,
+                                  GL_MAP_READ_BIT | GL_MAP_WRITE_BIT);
+    gt_assert_low(p, SIZE);
+    cr_assert(gt_check(p + 1, SIZE - 1, seed, 1));
+    p[0] = mark;
+    cr_assert(glUnmapBuffer(target));
+}
+
+/* Byte 0 of @buf, through a read map of its own (a kept shadow of it
+ * that claims to be in sync serves it as it is). */
+static uint8_t first_byte(GLuint buf)
+{
+    uint8_t *p = glMapNamedBufferRange(buf, 0, SIZE, GL_MAP_READ_BIT);
+    cr_assert_not_null(p);
+    uint8_t v = p[0];
+    cr_assert(glUnmapNamedBuffer(buf));
+    return v;
+}
+
+/*
+ * lowmap asks the GL which buffer a target has bound once, until a call
+ * changes bindings (binds.c).  Were one missed, a map through the target
+ * would be booked on the buffer bound before: the one mapped would keep a
+ * kept shadow that claims to be in sync, and its next read map would show
+ * bytes from before the write.
+ */
+Test(kept, target_maps_follow_binding_changes)
+{
+    if (!shadows_only())
+        cr_skip_test("maps here are not shadows");
+    GLuint p = gt_buffer(SIZE, 1), q = gt_buffer(SIZE, 2);
+    uint8_t mark = 0x40;
+
+    /* glBindBuffer */
+    glBindBuffer(GL_ARRAY_BUFFER, p);
+    target_map(GL_ARRAY_BUFFER, 1, ++mark);
+    cr_assert_eq(first_byte(q), gt_byte(2, 0));
+    glBindBuffer(GL_ARRAY_BUFFER, q);
+    target_map(GL_ARRAY_BUFFER, 2, ++mark);
+    cr_assert_eq(first_byte(q), mark, "glBindBuffer was missed");
+
+    /* glBindBufferBase, which sets the generic binding too */
+    glBindBuffer(GL_UNIFORM_BUFFER, q);
+    target_map(GL_UNIFORM_BUFFER, 2, ++mark);
+    cr_assert_eq(first_byte(p), mark - 2);
+    glBindBufferBase(GL_UNIFORM_BUFFER, 0, p);
+    target_map(GL_UNIFORM_BUFFER, 1, ++mark);
+    cr_assert_eq(first_byte(p), mark, "glBindBufferBase was missed");
+
+    /* glPopClientAttrib, which restores the array buffer binding */
+    glBindBuffer(GL_ARRAY_BUFFER, p);
+    glPushClientAttrib(GL_CLIENT_VERTEX_ARRAY_BIT);
+    glBindBuffer(GL_ARRAY_BUFFER, q);
+    target_map(GL_ARRAY_BUFFER, 2, ++mark);
+    cr_assert_eq(first_byte(p), mark - 1);
+    glPopClientAttrib();
+    target_map(GL_ARRAY_BUFFER, 1, ++mark);
+    cr_assert_eq(first_byte(p), mark, "glPopClientAttrib was missed");
+    cr_assert_eq(glGetError(), GL_NO_ERROR);
+    glDeleteBuffers(1, &p);
+    glDeleteBuffers(1, &q);
+}
+
+/*
+ * An unmap through a target with no buffer bound fails, and ends nothing:
+ * the buffer mapped through it before the binding went stays mapped, its
+ * later writes reach it at the real unmap.  glPushClientAttribDefaultEXT
+ * unbinds the array buffer without naming it.
+ */
+Test(kept, unmap_with_nothing_bound_ends_no_map)
+{
+    if (!gt_has_ext("GL_EXT_direct_state_access"))
+        cr_skip_test("no GL_EXT_direct_state_access");
+    PFNGLPUSHCLIENTATTRIBDEFAULTEXTPROC push_default =
+        gt_proc("glPushClientAttribDefaultEXT");
+    GLuint p = gt_buffer(SIZE, 1);
+
+    glBindBuffer(GL_ARRAY_BUFFER, p);
+    uint8_t *m = glMapBufferRange(GL_ARRAY_BUFFER, 0, SIZE,
+                                  GL_MAP_READ_BIT | GL_MAP_WRITE_BIT);
+    gt_assert_low(m, SIZE);
+    m[0] = 0x61;
+    push_default(GL_CLIENT_VERTEX_ARRAY_BIT);
+    cr_assert_eq(glUnmapBuffer(GL_ARRAY_BUFFER), GL_FALSE);
+    cr_assert_eq(glGetError(), GL_INVALID_OPERATION);
+    m[4096 + 1] = 0x62;
+    glPopClientAttrib();
+    cr_assert(glUnmapBuffer(GL_ARRAY_BUFFER));
+    uint8_t b[2] = {0, 0};
+    glGetNamedBufferSubData(p, 0, 1, &b[0]);
+    glGetNamedBufferSubData(p, 4096 + 1, 1, &b[1]);
+    cr_assert(b[0] == 0x61 && b[1] == 0x62, "the map ended early: %#x %#x",
+              b[0], b[1]);
+    cr_assert(gt_copy_holds(p, 1, 4096, 1, 1));
+    glDeleteBuffers(1, &p);
+}
