@@ -123,12 +123,26 @@ static uint32_t writable_turns(void)
 }
 
 /* Cost in ns of a tracked write-back of @n pages that copies @w pages back
- * and whose writes took @f faults since the last one. */
+ * at @copy ns each and whose writes took @f faults since the last one. */
 static double tracked_cost(const struct plat_dirty_costs *c, double n,
-                           double w, double f)
+                           double w, double copy, double f)
 {
     return (double)c->scan_ns_call + n * (double)c->scan_ns_page +
-           w * (double)c->copy_ns_page + f * (double)c->fault_ns;
+           w * copy + f * (double)c->fault_ns;
+}
+
+/* What a page copy of @v costs: as its whole write-backs measured it,
+ * else as calibrated.  Calibration copies a few pages that stay in the
+ * caches; a large view's copies run at memory speed, and its untracked
+ * write-backs are measured at that speed: tracked ones must be weighed
+ * alike. */
+static double copy_cost(const struct plat_dirty_costs *c,
+                        const struct view *v)
+{
+    size_t n = pages_in(v->len);
+
+    return v->ns_whole > 0 && n ? v->ns_whole / (double)n
+                                : (double)c->copy_ns_page;
 }
 
 /*
@@ -156,11 +170,12 @@ static double untracked_cost(const struct plat_dirty_costs *c,
 
 /*
  * Whether the next write-back of @a should be tracked: tracked call +
- * n*scan + w*copy + f*fault, for w pages copied back of n and f faults
- * (expected_faults()), against what untracked write-backs cost.  The
- * fault is paid in the caller's writes, out of sight of any timing here,
- * and its calibrated cost is a best case: so tracking must promise half
- * the cost to be chosen.  Without history a view is untracked.
+ * n*scan + w*copy + f*fault, for w pages copied back of n (copy_cost())
+ * and f faults (expected_faults()), against what untracked write-backs
+ * cost.  The fault is paid in the caller's writes, out of sight of any
+ * timing here, and its calibrated cost is a best case: so tracking must
+ * promise half the cost to be chosen.  Without history a view is
+ * untracked.
  * Persistent views are tracked or twinned once and for all
  * (shadow_start()).  Asked at every kept write-back, so the answer is
  * kept until what it weighs changes (learn(), measured(), faulted()).
@@ -180,7 +195,7 @@ static bool prefer_tracking(const lowmap_alias *a)
     if (v->verdict == VERDICT_STALE) {
         const struct plat_dirty_costs *c = shadow_costs();
         double n = (double)pages_of(a);
-        v->verdict = 2 * tracked_cost(c, n, v->written,
+        v->verdict = 2 * tracked_cost(c, n, v->written, copy_cost(c, v),
                                       expected_faults(v)) <
                              untracked_cost(c, v, n)
                          ? VERDICT_TRACK
@@ -237,7 +252,7 @@ static bool prefer_twin(const lowmap_alias *a)
     if (!can_track || mode == LOWMAP__DIRTY_COMPARE)
         return true;
     return mode == LOWMAP__DIRTY_AUTO &&
-           n * (double)c->compare_ns_page < tracked_cost(c, n, 1, 1);
+           n * (double)c->compare_ns_page < tracked_cost(c, n, 1, (double)c->copy_ns_page, 1);
 }
 
 /* Learns from one write-back that found @pages written, besides those
