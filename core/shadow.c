@@ -175,8 +175,7 @@ static double untracked_cost(const struct plat_dirty_costs *c,
  * cost.  The fault is paid in the caller's writes, out of sight of any
  * timing here, and its calibrated cost is a best case: so tracking must
  * promise half the cost to be chosen.  Without history a view is
- * untracked.
- * Persistent views are tracked or twinned once and for all
+ * untracked.  Persistent views are tracked or twinned once and for all
  * (shadow_start()).  Asked at every kept write-back, so the answer is
  * kept until what it weighs changes (learn(), measured(), faulted()).
  */
@@ -252,7 +251,8 @@ static bool prefer_twin(const lowmap_alias *a)
     if (!can_track || mode == LOWMAP__DIRTY_COMPARE)
         return true;
     return mode == LOWMAP__DIRTY_AUTO &&
-           n * (double)c->compare_ns_page < tracked_cost(c, n, 1, (double)c->copy_ns_page, 1);
+           n * (double)c->compare_ns_page <
+               tracked_cost(c, n, 1, (double)c->copy_ns_page, 1);
 }
 
 /* Learns from one write-back that found @pages written, besides those
