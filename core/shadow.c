@@ -59,10 +59,17 @@ static size_t register_cap;
 static _Atomic size_t registered;
 static _Atomic bool cap_reported;
 
+/* Kept write-backs that leave written pages writable between two that
+ * protect them: a fault's worth of page copies (writable_turns()). */
+static uint32_t turns;
+
 static void calibrate(void)
 {
     int err = plat_dirty_calibrate(&costs);
+    uint64_t t = costs.copy_ns_page ? costs.fault_ns / costs.copy_ns_page
+                                    : 1;
 
+    turns = t < 1 ? 1 : t > 64 ? 64 : (uint32_t)t;
     register_cap = plat_map_limit() / 4;
 
     can_track = lowmap__config()->dirty != LOWMAP__DIRTY_OFF &&
@@ -112,14 +119,10 @@ static bool may_compare(const lowmap_alias *a)
            lowmap__config()->dirty != LOWMAP__DIRTY_OFF;
 }
 
-/* Kept write-backs that leave written pages writable between two that
- * protect them: a fault's worth of page copies. */
 static uint32_t writable_turns(void)
 {
-    const struct plat_dirty_costs *c = shadow_costs();
-    uint64_t turns = c->copy_ns_page ? c->fault_ns / c->copy_ns_page : 1;
-
-    return turns < 1 ? 1 : turns > 64 ? 64 : (uint32_t)turns;
+    shadow_costs();
+    return turns;
 }
 
 /* Cost in ns of a tracked write-back of @n pages that copies @w pages back
@@ -266,9 +269,13 @@ static void learn(struct view *v, size_t pages)
     v->flushed = 0;
     if (pages > n)
         pages = n;
-    v->written = v->samples ? (3 * v->written + (double)pages) / 4
-                            : (double)pages;
-    v->verdict = VERDICT_STALE;
+    double w = v->samples ? (3 * v->written + (double)pages) / 4
+                          : (double)pages;
+    /* A habit that holds leaves the verdict standing. */
+    if (w != v->written || !v->samples) {
+        v->written = w;
+        v->verdict = VERDICT_STALE;
+    }
     if (v->samples < UINT32_MAX)
         v->samples++;
 }
