@@ -49,12 +49,12 @@ struct view {
      * write-backs leave them so before one protects them (shadow.c). */
     size_t carried;
     uint32_t protect_in;
-    /* Tracked, not persistent: the pages written afresh (each a fault) and
-     * the write-backs in the protect cycle under way; and the faults per
-     * write-back measured on the last cycle, or a bound from the one
-     * under way (@rate_known), which the cost model uses instead of its
-     * estimate (shadow.c, expected_faults()). */
-    uint32_t cycle_faults, cycle_turns;
+    /* Tracked, not persistent: the pages written afresh (each a fault) in
+     * the protect cycle under way; and the faults per write-back measured
+     * on the last cycle, or a bound from the one under way (@rate_known),
+     * which the cost model uses instead of its estimate (shadow.c,
+     * expected_faults()). */
+    uint32_t cycle_faults;
     double fault_rate;
     bool rate_known;
     /* Untracked after tracking cost too much: write-backs until the

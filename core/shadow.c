@@ -283,30 +283,23 @@ static void learn(struct view *v, size_t pages)
 /*
  * Learns from a tracked write-back of a view that is not persistent: its
  * writes took @faults faults since the last one, and its scan protected
- * the written pages again if @cycle_end.  A whole cycle gives the rate; a
- * cycle under way, the least it can come to, which tells the model as
- * soon as faults come faster than it assumed.
+ * the written pages again if @cycle_end.  A cycle is always
+ * writable_turns() + 1 write-backs long (scan_written()): at its end the
+ * faults so far give its rate; before, the least that rate can come to,
+ * which tells the model as soon as faults come faster than it assumed.
  */
 static void faulted(struct view *v, size_t faults, bool cycle_end)
 {
     if (v->cycle_faults < UINT32_MAX - faults)
         v->cycle_faults += (uint32_t)faults;
-    if (v->cycle_turns < UINT32_MAX)
-        v->cycle_turns++;
-    if (cycle_end) {
-        v->fault_rate = (double)v->cycle_faults / (double)v->cycle_turns;
-        v->rate_known = true;
-        v->cycle_faults = v->cycle_turns = 0;
-        v->verdict = VERDICT_STALE;
-        return;
-    }
-    double least =
-        (double)v->cycle_faults / (double)(writable_turns() + 1);
-    if (faults && least > expected_faults(v)) {
-        v->fault_rate = least;
+    double rate = (double)v->cycle_faults / (double)(writable_turns() + 1);
+    if (cycle_end || (faults && rate > expected_faults(v))) {
+        v->fault_rate = rate;
         v->rate_known = true;
         v->verdict = VERDICT_STALE;
     }
+    if (cycle_end)
+        v->cycle_faults = 0;
 }
 
 static void set_tracking(lowmap_alias *a, bool track)
@@ -333,7 +326,7 @@ static void set_tracking(lowmap_alias *a, bool track)
         }
         /* A cycle starts with every page protected. */
         v->protect_in = writable_turns();
-        v->cycle_faults = v->cycle_turns = 0;
+        v->cycle_faults = 0;
     } else {
         /* Lifted, the pages read as written: harmless, as the registration
          * is only looked at while tracked. */
