@@ -9,8 +9,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -22,13 +25,45 @@
  * One userfaultfd and one pagemap fd per process.  A userfaultfd belongs to
  * the mm that opened it, so a forked child opens its own (its copies of
  * tracked ranges come without protection and simply read as written).
- * fd_lock guards the pair and is held only to open or swap them.
+ * fds.lock guards the pair and is held only to open or swap them.
+ *
+ * Every write-back asks for them, so whether they are this process's is
+ * told by a word on a page the kernel wipes in a forked child
+ * (MADV_WIPEONFORK): one load, where a getpid() would be a system call.
+ * Without that page, the pid tells.
  */
 static struct {
     pthread_mutex_t lock;
     pid_t owner;
     int uffd, pagemap;
 } fds = {PTHREAD_MUTEX_INITIALIZER, 0, -1, -1};
+
+/*
+ * Nonzero while fds.uffd and fds.pagemap are this process's: a page of
+ * the library's own zeroed data, which the kernel can wipe in a forked
+ * child like any private anonymous page.  No mapping of its own, so
+ * lowmap takes no address the app may have just given back.
+ */
+#define MARK_BYTES 4096
+typedef _Atomic int fork_word;
+static _Alignas(MARK_BYTES) fork_word mark_words[MARK_BYTES / sizeof(fork_word)];
+static fork_word *_Atomic mark_page;
+
+/* Lock held: the mark, where the kernel will wipe it in a forked child
+ * (on larger pages, or where the data are not anonymous, none). */
+static fork_word *fork_mark(void)
+{
+    static bool tried;
+
+    if (!tried) {
+        tried = true;
+        if ((size_t)sysconf(_SC_PAGESIZE) == MARK_BYTES &&
+            madvise(mark_words, MARK_BYTES, MADV_WIPEONFORK) == 0)
+            atomic_store_explicit(&mark_page, mark_words,
+                                  memory_order_relaxed);
+    }
+    return atomic_load_explicit(&mark_page, memory_order_relaxed);
+}
 
 static int open_uffd(void)
 {
@@ -55,13 +90,27 @@ static int open_uffd(void)
     return fd;
 }
 
+static int fds_result(int *uffd, int *pagemap)
+{
+    *uffd = fds.uffd;
+    *pagemap = fds.pagemap;
+    return fds.uffd < 0 ? fds.uffd : fds.pagemap < 0 ? fds.pagemap : 0;
+}
+
 /* The fds of this process, opened on first use and again after fork. */
 static int get_fds(int *uffd, int *pagemap)
 {
-    int err = 0;
+    fork_word *mark = atomic_load_explicit(&mark_page, memory_order_relaxed);
+
+    /* The mark is set, with release, only after the fds are stored. */
+    if (mark && atomic_load_explicit(mark, memory_order_acquire))
+        return fds_result(uffd, pagemap);
 
     pthread_mutex_lock(&fds.lock);
-    if (fds.owner != getpid()) {
+    mark = fork_mark();
+    bool ours = mark ? atomic_load_explicit(mark, memory_order_relaxed) != 0
+                     : fds.owner == getpid();
+    if (!ours) {
         /* The inherited fds still work for the parent's mm only. */
         if (fds.uffd >= 0 && fds.owner)
             close(fds.uffd);
@@ -73,13 +122,10 @@ static int get_fds(int *uffd, int *pagemap)
         if (fds.pagemap < 0)
             fds.pagemap = -errno;
         fds.owner = getpid();
+        if (mark)
+            atomic_store_explicit(mark, 1, memory_order_release);
     }
-    if (fds.uffd < 0)
-        err = fds.uffd;
-    else if (fds.pagemap < 0)
-        err = fds.pagemap;
-    *uffd = fds.uffd;
-    *pagemap = fds.pagemap;
+    int err = fds_result(uffd, pagemap);
     pthread_mutex_unlock(&fds.lock);
     return err;
 }

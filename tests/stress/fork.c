@@ -116,6 +116,59 @@ Test(fork, child_leaves_the_parent_alone)
     free(priv_before);
 }
 
+/*
+ * A tracked shadow's write-backs after fork: the parent's userfaultfd and
+ * pagemap fd speak for the parent's memory, so a child that used them
+ * would read the parent's written pages for its own, and lose its writes.
+ */
+Test(fork, the_child_tracks_its_own_writes)
+{
+    struct lowmap_caps caps = {.size = sizeof(caps)};
+    size_t size = 4 * PAGE;
+    char *priv = map_anon(size, MAP_PRIVATE);
+
+    setenv("LOWMAP_DIRTY", "track", 1);
+    cr_assert(lowmap_probe(&caps) == 0);
+    if (caps.dirty_tracking != LOWMAP_YES)
+        cr_skip_test("the kernel does not track writes here");
+    fill(priv, size, 2);
+    lowmap_alias *sh = alias_ok(priv, size, RW);
+    cr_assert(lowmap_alias_strategy(sh) == LOWMAP_STRATEGY_SHADOW);
+    char *slow = lowmap_alias_ptr(sh);
+    /* Tracked now, its pages protected again by this sync. */
+    slow[0] = 0x11;
+    cr_assert(lowmap_alias_sync(sh) == 0);
+    cr_assert(priv[0] == 0x11);
+    cr_assert(stats_now().writebacks_tracked > 0, "the shadow is not tracked");
+    char before[4 * PAGE];
+    memcpy(before, priv, size);
+
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        slow[PAGE + 5] = 0x5a;
+        CHILD_CHECK(2, lowmap_alias_sync(sh) == 0);
+        CHILD_CHECK(3, priv[PAGE + 5] == 0x5a);
+        slow[3 * PAGE] = 0x5b;
+        CHILD_CHECK(4, lowmap_alias_release(sh) == 0);
+        CHILD_CHECK(5, priv[3 * PAGE] == 0x5b);
+        _exit(0);
+    }
+    int status;
+    cr_assert(waitpid(pid, &status, 0) == pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "child failed: status %#x", status);
+
+    /* The parent's copies are untouched and still tracked. */
+    cr_assert(memcmp(priv, before, size) == 0, "the child wrote ours");
+    slow[2 * PAGE] = 0x22;
+    cr_assert(lowmap_alias_sync(sh) == 0);
+    cr_assert(priv[2 * PAGE] == 0x22);
+    before[2 * PAGE] = 0x22;
+    cr_assert(memcmp(priv, before, size) == 0);
+    cr_assert(lowmap_alias_release(sh) == 0);
+}
+
 /* Runs this test binary's helper mode in a child: exit with live aliases
  * of every kind, LOWMAP_STATS=1. */
 static void exit_with_live_aliases(void)
