@@ -325,7 +325,8 @@ struct lm_context {
  * it lives in static TLS (as libglvnd's and Mesa's current dispatch
  * tables do): a load off the thread pointer, where the default model for
  * a dlopen()ed library calls __tls_get_addr() each time.  Eight bytes of
- * the space glibc keeps for such libraries. */
+ * the space glibc keeps for such libraries; the share-group lock's mark
+ * of the thread (lock.h) takes one more. */
 #define LM_STATIC_TLS __attribute__((tls_model("initial-exec")))
 extern _Thread_local struct lm_context *lm_current LM_STATIC_TLS;
 

@@ -20,6 +20,8 @@
 #include "gl_private.h"
 #include "lock.h"
 
+_Thread_local char lm_lock_thread __attribute__((tls_model("initial-exec")));
+
 static pthread_once_t registered_once = PTHREAD_ONCE_INIT;
 static bool can_bias;
 
@@ -70,7 +72,7 @@ static void revoke_bias(struct lm_lock *l)
 
 void lm_lock_slow(struct lm_lock *l)
 {
-    uintptr_t self = (uintptr_t)pthread_self();
+    uintptr_t self = lm_lock_self();
 
     pthread_mutex_lock(&l->mutex);
     if (atomic_load_explicit(&l->owner, memory_order_relaxed) != 0) {
@@ -90,7 +92,7 @@ void lm_lock_slow(struct lm_lock *l)
 bool lm_lock_biased(struct lm_lock *l)
 {
     return atomic_load_explicit(&l->owner, memory_order_relaxed) ==
-           (uintptr_t)pthread_self();
+           lm_lock_self();
 }
 
 bool lm_lock_bias_available(void)

@@ -28,13 +28,24 @@
 
 struct lm_lock {
     pthread_mutex_t mutex;
-    /* The thread holding the bias (pthread_self()), 0 once revoked. */
+    /* The thread holding the bias (lm_lock_self()), 0 once revoked. */
     _Atomic uintptr_t owner;
     /* mutex-guarded: the thread the bias went to, owner until revoked and
      * still it after; 0 while no thread has had it. */
     uintptr_t biased;
     _Atomic bool busy; /* written by `biased` alone: inside through it */
 };
+
+/* The calling thread, told apart from every other live one by the
+ * address of a variable of its own: two instructions, where
+ * pthread_self() is a call into the C library. */
+extern _Thread_local char lm_lock_thread
+    __attribute__((tls_model("initial-exec")));
+
+static inline uintptr_t lm_lock_self(void)
+{
+    return (uintptr_t)&lm_lock_thread;
+}
 
 void lm_lock_init(struct lm_lock *l);
 void lm_lock_destroy(struct lm_lock *l);
@@ -47,7 +58,7 @@ bool lm_lock_bias_available(void);
 
 static inline void lm_lock(struct lm_lock *l)
 {
-    uintptr_t self = (uintptr_t)pthread_self();
+    uintptr_t self = lm_lock_self();
 
     if (atomic_load_explicit(&l->owner, memory_order_relaxed) == self) {
         atomic_store_explicit(&l->busy, true, memory_order_relaxed);
@@ -65,7 +76,7 @@ static inline void lm_unlock(struct lm_lock *l)
 {
     /* Only the biased thread ever sets busy, so it alone can see its own
      * store here. */
-    if (l->biased == (uintptr_t)pthread_self() &&
+    if (l->biased == lm_lock_self() &&
         atomic_load_explicit(&l->busy, memory_order_relaxed)) {
         atomic_store_explicit(&l->busy, false, memory_order_release);
         return;
