@@ -352,7 +352,16 @@ void lm_drop_all_kept(void);
  * -1 when @target is not a buffer target we know.  Asked of the host once
  * while no binding changes (binds.c), for targets whose binding only
  * binding calls change. */
-int64_t lm_bound_buffer(GLenum target);
+int64_t lm_bound_buffer_query(GLenum target);
+
+static inline int64_t lm_bound_buffer(GLenum target)
+{
+    struct lm_context *ctx = lm_current;
+
+    if (ctx && ctx->bound.known && ctx->bound.target == target)
+        return ctx->bound.name;
+    return lm_bound_buffer_query(target);
+}
 
 /* ---- views (map.c) --------------------------------------------------- */
 

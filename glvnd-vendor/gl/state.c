@@ -384,14 +384,12 @@ static bool binding_cached(GLenum target)
            target != GL_TRANSFORM_FEEDBACK_BUFFER;
 }
 
-int64_t lm_bound_buffer(GLenum target)
+/* lm_bound_buffer() where the context does not know the answer. */
+int64_t lm_bound_buffer_query(GLenum target)
 {
     struct lm_context *ctx = lm_current;
     lm_get_integerv_fn get_integerv =
         LM_HOST_CALL(lm_get_integerv_fn, glGetIntegerv);
-
-    if (ctx && ctx->bound.known && ctx->bound.target == target)
-        return ctx->bound.name;
     for (size_t i = 0; i < sizeof(lm_targets) / sizeof(lm_targets[0]); i++) {
         if (lm_targets[i].target != target)
             continue;
