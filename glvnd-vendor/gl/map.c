@@ -223,17 +223,41 @@ struct map_req {
     struct lm_context *ctx;
     GLuint name;
     GLenum target;         /* 0 for named calls */
-    enum lm_host unmap;    /* host unmap to undo with */
+    enum lm_host map;      /* the host map entry point it came through */
     GLintptr offset;
     GLbitfield access;     /* MapBufferRange bits, client bit included */
 };
 
+/* The unmap that matches a target-based map entry point. */
+static enum lm_host unmap_slot_for(struct lm_context *ctx, enum lm_host map)
+{
+    switch (map) {
+    case LM_HOST_glMapBufferARB: return LM_HOST_glUnmapBufferARB;
+    case LM_HOST_glMapBufferOES: return LM_HOST_glUnmapBufferOES;
+    case LM_HOST_glMapBufferRangeEXT: {
+        /* GLES 2 gets EXT_map_buffer_range's unmap from OES_mapbuffer. */
+        const struct lm_context_info *info = lm_context_info(ctx);
+        if (info->gles && info->major < 3)
+            return LM_HOST_glUnmapBufferOES;
+        return LM_HOST_glUnmapBuffer;
+    }
+    case LM_HOST_glMapNamedBuffer:
+    case LM_HOST_glMapNamedBufferRange: return LM_HOST_glUnmapNamedBuffer;
+    case LM_HOST_glMapNamedBufferEXT:
+    case LM_HOST_glMapNamedBufferRangeEXT: return LM_HOST_glUnmapNamedBufferEXT;
+    default: return LM_HOST_glUnmapBuffer;
+    }
+}
+
+/* Undoes the host's map, for a map we cannot serve. */
 static void host_unmap(const struct map_req *req)
 {
+    enum lm_host unmap = unmap_slot_for(req->ctx, req->map);
+
     if (req->target)
-        ((unmap_fn)lm_host(req->unmap))(req->target);
+        ((unmap_fn)lm_host(unmap))(req->target);
     else
-        ((unmap_named_fn)lm_host(req->unmap))(req->name);
+        ((unmap_named_fn)lm_host(unmap))(req->name);
 }
 
 static void *untracked(void *host, size_t len)
@@ -476,27 +500,6 @@ static size_t size_of(GLint64 size)
     return size > 0 ? (size_t)size : 0;
 }
 
-/* The unmap that matches a target-based map entry point. */
-static enum lm_host unmap_slot_for(struct lm_context *ctx, enum lm_host map)
-{
-    switch (map) {
-    case LM_HOST_glMapBufferARB: return LM_HOST_glUnmapBufferARB;
-    case LM_HOST_glMapBufferOES: return LM_HOST_glUnmapBufferOES;
-    case LM_HOST_glMapBufferRangeEXT: {
-        /* GLES 2 gets EXT_map_buffer_range's unmap from OES_mapbuffer. */
-        const struct lm_context_info *info = lm_context_info(ctx);
-        if (info->gles && info->major < 3)
-            return LM_HOST_glUnmapBufferOES;
-        return LM_HOST_glUnmapBuffer;
-    }
-    case LM_HOST_glMapNamedBuffer:
-    case LM_HOST_glMapNamedBufferRange: return LM_HOST_glUnmapNamedBuffer;
-    case LM_HOST_glMapNamedBufferEXT:
-    case LM_HOST_glMapNamedBufferRangeEXT: return LM_HOST_glUnmapNamedBufferEXT;
-    default: return LM_HOST_glUnmapBuffer;
-    }
-}
-
 /* Strips the client-pointer bit where the extension applies; elsewhere the
  * host sees it and rejects it, as it should. */
 static GLbitfield host_bits(struct lm_context *ctx, GLbitfield access)
@@ -548,7 +551,7 @@ void *lm_map_buffer(enum lm_host slot, GLenum target, GLenum access)
             ctx, target, 0, false, GL_BUFFER_SIZE)));
     struct map_req req = {
         .ctx = ctx, .name = (GLuint)name, .target = target,
-        .unmap = unmap_slot_for(ctx, slot), .offset = 0,
+        .map = slot, .offset = 0,
         .access = bits_from_enum(access),
     };
     return after_map(&req, host, size_of(lm_host_buffer_param(
@@ -580,7 +583,7 @@ void *lm_map_buffer_range(enum lm_host slot, GLenum target, GLintptr offset,
         return untracked(host, (size_t)length);
     struct map_req req = {
         .ctx = ctx, .name = (GLuint)name, .target = target,
-        .unmap = unmap_slot_for(ctx, slot), .offset = offset,
+        .map = slot, .offset = offset,
         .access = bits == access ? bits
                                  : bits | GL_MAP_CLIENT_POINTER_BIT_MESA,
     };
@@ -604,7 +607,7 @@ void *lm_map_named_buffer(enum lm_host slot, GLuint buffer, GLenum access)
     if (!host || !ctx)
         return host;
     struct map_req req = {
-        .ctx = ctx, .name = buffer, .unmap = unmap_slot_for(ctx, slot),
+        .ctx = ctx, .name = buffer, .map = slot,
         .offset = 0, .access = bits_from_enum(access),
     };
     return after_map(&req, host,
@@ -631,7 +634,7 @@ void *lm_map_named_buffer_range(enum lm_host slot, GLuint buffer,
     if (!host || !ctx || length <= 0)
         return host;
     struct map_req req = {
-        .ctx = ctx, .name = buffer, .unmap = unmap_slot_for(ctx, slot),
+        .ctx = ctx, .name = buffer, .map = slot,
         .offset = offset,
         .access = bits == access ? bits
                                  : bits | GL_MAP_CLIENT_POINTER_BIT_MESA,
