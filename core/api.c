@@ -18,7 +18,7 @@
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t core_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct lowmap__config config;
+struct lowmap__config lowmap__settings;
 static bool dirty_tracking;
 struct lowmap__counters lowmap__counters;
 
@@ -37,19 +37,19 @@ static void fork_release(void)
 
 static void init(void)
 {
-    lowmap__config_load(&config);
-    arena_init(config.limit);
-    if (config.vma_backend != PLAT_VMA_AUTO &&
-        plat_vma_set_backend(config.vma_backend) < 0)
+    lowmap__config_load(&lowmap__settings);
+    arena_init(lowmap__settings.limit);
+    if (lowmap__settings.vma_backend != PLAT_VMA_AUTO &&
+        plat_vma_set_backend(lowmap__settings.vma_backend) < 0)
         log_error("LOWMAP_VMA_QUERY: this kernel lacks the requested "
                   "backend; using the default");
     plat_atfork(fork_prepare, fork_release, fork_release);
-    dirty_tracking = (config.dirty == LOWMAP__DIRTY_AUTO ||
-                      config.dirty == LOWMAP__DIRTY_TRACK) &&
+    dirty_tracking = (lowmap__settings.dirty == LOWMAP__DIRTY_AUTO ||
+                      lowmap__settings.dirty == LOWMAP__DIRTY_TRACK) &&
                      plat_have_dirty_tracking();
     log_info("limit %#" PRIxPTR ", strategies %#x, shadow write-back: %s",
-             config.limit, config.strategies,
-             config.dirty == LOWMAP__DIRTY_OFF ? "whole range"
+             lowmap__settings.limit, lowmap__settings.strategies,
+             lowmap__settings.dirty == LOWMAP__DIRTY_OFF ? "whole range"
              : dirty_tracking ? "written pages, tracked or compared by cost"
                               : "written pages, compared");
 }
@@ -68,11 +68,6 @@ void lowmap__init(void)
     if ((lowmap__log_mask & LOWMAP_LOG_INFO) && !atomic_load(&reported) &&
         !atomic_exchange(&reported, true))
         lowmap__report_missing();
-}
-
-const struct lowmap__config *lowmap__config(void)
-{
-    return &config;
 }
 
 void lowmap__lock(void)
@@ -218,7 +213,7 @@ __attribute__((destructor)) static void print_stats(void)
 {
     struct lowmap_stats s = {.size = sizeof(s)};
 
-    if (!config.stats_at_exit || lowmap_stats(&s) < 0)
+    if (!lowmap__settings.stats_at_exit || lowmap_stats(&s) < 0)
         return;
     fprintf(stderr,
             "lowmap: stats: passthrough %" PRIu64 " placed %" PRIu64

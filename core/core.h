@@ -24,7 +24,13 @@
 void lowmap__init(void);
 /* Logs what this process lacks (probe.c); LOWMAP_DEBUG=info only. */
 void lowmap__report_missing(void);
-const struct lowmap__config *lowmap__config(void);
+/* The configuration, read by lowmap__init(); a call's worth of time on
+ * every write-back if it were a function. */
+extern struct lowmap__config lowmap__settings;
+static inline const struct lowmap__config *lowmap__config(void)
+{
+    return &lowmap__settings;
+}
 void lowmap__lock(void);
 void lowmap__unlock(void);
 /* Decided once at init: LOWMAP_DIRTY allows it and the kernel can. */
