@@ -228,7 +228,7 @@ struct map_req {
     GLbitfield access;     /* MapBufferRange bits, client bit included */
 };
 
-/* The unmap that matches a target-based map entry point. */
+/* The unmap that matches a map entry point. */
 static enum lm_host unmap_slot_for(struct lm_context *ctx, enum lm_host map)
 {
     switch (map) {

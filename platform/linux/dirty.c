@@ -28,9 +28,13 @@
  * fds.lock guards the pair and is held only to open or swap them.
  *
  * Every write-back asks for them, so whether they are this process's is
- * told by a word on a page the kernel wipes in a forked child
- * (MADV_WIPEONFORK): one load, where a getpid() would be a system call.
- * Without that page, the pid tells.
+ * told by fork_mark, set once they are opened: it lies alone on a page of
+ * the library's zeroed data, which MADV_WIPEONFORK has the kernel clear
+ * in a forked child.  One load, where a getpid() would be a system call,
+ * and no mapping of its own, so lowmap takes no address the app may have
+ * just given back.  Where the kernel will not wipe that page (larger
+ * pages, data that are not anonymous), the mark stays clear and the pid
+ * tells.
  */
 static struct {
     pthread_mutex_t lock;
@@ -38,31 +42,20 @@ static struct {
     int uffd, pagemap;
 } fds = {PTHREAD_MUTEX_INITIALIZER, 0, -1, -1};
 
-/*
- * Nonzero while fds.uffd and fds.pagemap are this process's: a page of
- * the library's own zeroed data, which the kernel can wipe in a forked
- * child like any private anonymous page.  No mapping of its own, so
- * lowmap takes no address the app may have just given back.
- */
 #define MARK_BYTES 4096
-typedef _Atomic int fork_word;
-static _Alignas(MARK_BYTES) fork_word mark_words[MARK_BYTES / sizeof(fork_word)];
-static fork_word *_Atomic mark_page;
+static _Alignas(MARK_BYTES) _Atomic int fork_mark[MARK_BYTES / sizeof(int)];
 
-/* Lock held: the mark, where the kernel will wipe it in a forked child
- * (on larger pages, or where the data are not anonymous, none). */
-static fork_word *fork_mark(void)
+/* Lock held: whether a forked child sees fork_mark cleared (asked once). */
+static bool mark_wiped(void)
 {
-    static bool tried;
+    static bool asked, wiped;
 
-    if (!tried) {
-        tried = true;
-        if ((size_t)sysconf(_SC_PAGESIZE) == MARK_BYTES &&
-            madvise(mark_words, MARK_BYTES, MADV_WIPEONFORK) == 0)
-            atomic_store_explicit(&mark_page, mark_words,
-                                  memory_order_relaxed);
+    if (!asked) {
+        asked = true;
+        wiped = (size_t)sysconf(_SC_PAGESIZE) == MARK_BYTES &&
+                madvise(fork_mark, MARK_BYTES, MADV_WIPEONFORK) == 0;
     }
-    return atomic_load_explicit(&mark_page, memory_order_relaxed);
+    return wiped;
 }
 
 static int open_uffd(void)
@@ -100,16 +93,15 @@ static int fds_result(int *uffd, int *pagemap)
 /* The fds of this process, opened on first use and again after fork. */
 static int get_fds(int *uffd, int *pagemap)
 {
-    fork_word *mark = atomic_load_explicit(&mark_page, memory_order_relaxed);
-
-    /* The mark is set, with release, only after the fds are stored. */
-    if (mark && atomic_load_explicit(mark, memory_order_acquire))
+    /* Set, with release, only after the fds are stored. */
+    if (atomic_load_explicit(&fork_mark[0], memory_order_acquire))
         return fds_result(uffd, pagemap);
 
     pthread_mutex_lock(&fds.lock);
-    mark = fork_mark();
-    bool ours = mark ? atomic_load_explicit(mark, memory_order_relaxed) != 0
-                     : fds.owner == getpid();
+    bool wiped = mark_wiped();
+    bool ours = wiped ? atomic_load_explicit(&fork_mark[0],
+                                             memory_order_relaxed) != 0
+                      : fds.owner == getpid();
     if (!ours) {
         /* The inherited fds still work for the parent's mm only. */
         if (fds.uffd >= 0 && fds.owner)
@@ -122,8 +114,8 @@ static int get_fds(int *uffd, int *pagemap)
         if (fds.pagemap < 0)
             fds.pagemap = -errno;
         fds.owner = getpid();
-        if (mark)
-            atomic_store_explicit(mark, 1, memory_order_release);
+        if (wiped)
+            atomic_store_explicit(&fork_mark[0], 1, memory_order_release);
     }
     int err = fds_result(uffd, pagemap);
     pthread_mutex_unlock(&fds.lock);

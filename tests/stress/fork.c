@@ -28,6 +28,16 @@ TestSuite(fork, .init = env_reset, .timeout = 60);
         }                                                                    \
     } while (0)
 
+/* Waits for the child @pid, which exits 0 where every check passed. */
+static void assert_child_passed(pid_t pid)
+{
+    int status;
+
+    cr_assert(waitpid(pid, &status, 0) == pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "child failed: status %#x", status);
+}
+
 static void child_works(char *zlow, char *slow, char *priv, size_t size)
 {
     lowmap_alias *a = NULL;
@@ -86,10 +96,7 @@ Test(fork, child_leaves_the_parent_alone)
         /* Exit with the inherited aliases live: no destructor may trip. */
         exit(0);
     }
-    int status;
-    cr_assert(waitpid(pid, &status, 0) == pid);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-              "child failed: status %#x", status);
+    assert_child_passed(pid);
 
     /* Private memory and the shadow are exactly as before... */
     cr_assert(memcmp(slow, shadow_before, size) == 0, "shadow changed");
@@ -154,10 +161,7 @@ Test(fork, the_child_tracks_its_own_writes)
         CHILD_CHECK(5, priv[3 * PAGE] == 0x5b);
         _exit(0);
     }
-    int status;
-    cr_assert(waitpid(pid, &status, 0) == pid);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-              "child failed: status %#x", status);
+    assert_child_passed(pid);
 
     /* The parent's copies are untouched and still tracked. */
     cr_assert(memcmp(priv, before, size) == 0, "the child wrote ours");
