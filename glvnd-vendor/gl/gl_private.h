@@ -336,9 +336,24 @@ const struct lm_context_info *lm_context_info(struct lm_context *ctx);
 /* Record @error for the next glGetError of the current context. */
 void lm_set_error(struct lm_context *ctx, GLenum error);
 
-/* Buffer lookup; call with group->lock held.  _get creates. */
-struct lm_buffer *lm_buffer_find(struct lm_group *group, GLuint name);
-struct lm_buffer *lm_buffer_get(struct lm_group *group, GLuint name);
+/* Buffer lookup; call with group->lock held.  _get creates.  The buffer
+ * looked up last answers inline: a map and its unmap ask for the same. */
+struct lm_buffer *lm_buffer_find_hashed(struct lm_group *group, GLuint name);
+struct lm_buffer *lm_buffer_get_hashed(struct lm_group *group, GLuint name);
+
+static inline struct lm_buffer *lm_buffer_find(struct lm_group *group,
+                                               GLuint name)
+{
+    struct lm_buffer *buf = group->last;
+    return buf && buf->name == name ? buf : lm_buffer_find_hashed(group, name);
+}
+
+static inline struct lm_buffer *lm_buffer_get(struct lm_group *group,
+                                              GLuint name)
+{
+    struct lm_buffer *buf = group->last;
+    return buf && buf->name == name ? buf : lm_buffer_get_hashed(group, name);
+}
 /* Drop every view of @buf (a live map included, which copies back when
  * @host_alive) and forget it; placed storage goes to the graveyard. */
 void lm_buffer_forget(struct lm_group *group, struct lm_buffer *buf,
@@ -370,7 +385,34 @@ static inline int64_t lm_bound_buffer(GLenum target)
  * a query the context has. */
 GLint64 lm_host_buffer_param(struct lm_context *ctx, GLenum target,
                              GLuint name, bool ext_dsa, GLenum pname);
-unsigned lm_access_from_bits(GLbitfield access);
+/* MapBufferRange bits as the core's access: inline, as every map asks,
+ * and mostly shifts, as the bits line up (checked here). */
+_Static_assert(GL_MAP_READ_BIT == LOWMAP_READ &&
+                   GL_MAP_WRITE_BIT == LOWMAP_WRITE &&
+                   GL_MAP_PERSISTENT_BIT >> 4 == LOWMAP_PERSISTENT &&
+                   GL_MAP_COHERENT_BIT >> 4 == LOWMAP_COHERENT &&
+                   GL_MAP_CLIENT_POINTER_BIT_MESA >> 8 == LOWMAP_CLIENT_RANGE,
+               "GL map bits and lowmap access bits line up");
+static inline unsigned lm_access_from_bits(GLbitfield a)
+{
+    unsigned acc = (a & (GL_MAP_READ_BIT | GL_MAP_WRITE_BIT)) |
+                   (a & (GL_MAP_PERSISTENT_BIT | GL_MAP_COHERENT_BIT)) >> 4;
+    if (a & (GL_MAP_INVALIDATE_RANGE_BIT | GL_MAP_INVALIDATE_BUFFER_BIT))
+        acc |= LOWMAP_INVALIDATE;
+    /* GL_MAP_FLUSH_EXPLICIT_BIT is not passed down.  GL leaves bytes
+     * written but never flushed undefined, yet every driver that maps its
+     * storage directly (llvmpipe, most GTT buffers) shows them after the
+     * unmap, and programs rely on it (piglit's named-buffers test writes
+     * one float and flushes another byte).  So a shadow of an explicit
+     * map behaves like any write map: copied in, its written pages back at
+     * unmap and at persistent maps' synchronisation points.  A flush of
+     * a persistent shadow copies its range at once; other flushes wait
+     * for the unmap (flush.c). */
+    acc |= (a & GL_MAP_CLIENT_POINTER_BIT_MESA) >> 8;
+    /* GL_MAP_UNSYNCHRONIZED_BIT concerns the host's synchronisation only. */
+    return acc;
+}
+
 unsigned lm_access_from_enum(GLenum access);
 /* The page size, and @v rounded up to a multiple of it. */
 size_t lm_page_size(void);
@@ -382,8 +424,14 @@ void lm_view_release(struct lm_view *view, bool host_alive);
 /* Group lock held: marks @buf mapped (counted in tracked_maps): its unmap
  * must end our side of the map. */
 void lm_buffer_begin_map(struct lm_buffer *buf);
-/* Drop the app's mapping of @buf (before the host unmaps it). */
-void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive);
+/* Drop the app's mapping of @buf, if it has one (before the host unmaps
+ * it).  Every map asks first, so the question is inline. */
+void lm_buffer_end_mapped(struct lm_buffer *buf, bool host_alive);
+static inline void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive)
+{
+    if (buf->mapped)
+        lm_buffer_end_mapped(buf, host_alive);
+}
 void lm_buffer_drop_kept(struct lm_buffer *buf);
 
 /* ---- explicit flushes (flush.c) -------------------------------------- */

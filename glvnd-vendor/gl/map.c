@@ -23,34 +23,6 @@ typedef GLboolean(APIENTRY *unmap_named_fn)(GLuint);
 typedef void(APIENTRY *pointer_fn)(GLenum, GLenum, void **);
 typedef void(APIENTRY *pointer_named_fn)(GLuint, GLenum, void **);
 
-unsigned lm_access_from_bits(GLbitfield a)
-{
-    unsigned acc = 0;
-    if (a & GL_MAP_READ_BIT)
-        acc |= LOWMAP_READ;
-    if (a & GL_MAP_WRITE_BIT)
-        acc |= LOWMAP_WRITE;
-    if (a & GL_MAP_PERSISTENT_BIT)
-        acc |= LOWMAP_PERSISTENT;
-    if (a & GL_MAP_COHERENT_BIT)
-        acc |= LOWMAP_COHERENT;
-    if (a & (GL_MAP_INVALIDATE_RANGE_BIT | GL_MAP_INVALIDATE_BUFFER_BIT))
-        acc |= LOWMAP_INVALIDATE;
-    /* GL_MAP_FLUSH_EXPLICIT_BIT is not passed down.  GL leaves bytes
-     * written but never flushed undefined, yet every driver that maps its
-     * storage directly (llvmpipe, most GTT buffers) shows them after the
-     * unmap, and programs rely on it (piglit's named-buffers test writes
-     * one float and flushes another byte).  So a shadow of an explicit
-     * map behaves like any write map: copied in, its written pages back at
-     * unmap and at persistent maps' synchronisation points.  A flush of
-     * a persistent shadow copies its range at once; other flushes wait
-     * for the unmap (flush.c). */
-    if (a & GL_MAP_CLIENT_POINTER_BIT_MESA)
-        acc |= LOWMAP_CLIENT_RANGE;
-    /* GL_MAP_UNSYNCHRONIZED_BIT concerns the host's synchronisation only. */
-    return acc;
-}
-
 /* glMapBuffer's enum as MapBufferRange bits. */
 static GLbitfield bits_from_enum(GLenum access)
 {
@@ -129,10 +101,8 @@ void lm_buffer_drop_kept(struct lm_buffer *buf)
     buf->kept_in_sync = false;
 }
 
-void lm_buffer_end_map(struct lm_buffer *buf, bool host_alive)
+void lm_buffer_end_mapped(struct lm_buffer *buf, bool host_alive)
 {
-    if (!buf->mapped)
-        return;
     count(&buf->group->tracked_maps, -1);
     if (buf->map_shadow)
         count(&buf->group->shadow_maps, -1);
@@ -324,52 +294,30 @@ static bool placed_hit(const struct map_req *req, const char *host,
 }
 
 /*
- * Our side of a map the host made: a low view of @host (kept from the
- * last map where it still serves), tracked until the unmap.
+ * Group lock held: a view of @host for @buf's map, where the kept shadow
+ * does not serve one.  True when it goes in buf->map, to be tracked;
+ * otherwise the lock is released and *@ret is what the app gets.  Kept
+ * out of after_map(), whose usual path, a kept shadow, then needs fewer
+ * registers saved.
  */
-static void *after_map(const struct map_req *req, char *host, size_t len)
+static __attribute__((noinline)) bool new_view(const struct map_req *req,
+                                               struct lm_buffer *buf,
+                                               char *host, size_t len,
+                                               unsigned acc, void **ret)
 {
     struct lm_group *group = req->ctx->group;
-    unsigned acc = lm_access_from_bits(req->access);
-    struct lm_buffer *buf;
+    struct lm_view *kept = &buf->kept;
     lowmap_alias *alias;
     int err;
 
-    if (len == 0 || req->name == 0)
-        return untracked(host, len);
-    if (placed_hit(req, host, len))
-        return host;
-
-    lm_group_lock(group);
-    buf = lm_buffer_get(group, req->name);
-    if (!buf) {
-        lm_group_unlock(group);
-        return untracked(host, len);
-    }
-    /* The host mapped it, so any map we remember is stale. */
-    lm_buffer_end_map(buf, true);
-    /* Orphaning may move the storage without moving the address: a
-     * zero-copy view would show the old pages.  A shadow only copies, to
-     * whatever the address holds, and placed storage is ours: it never
-     * moves. */
-    if ((req->access & GL_MAP_INVALIDATE_BUFFER_BIT) && !buf->placed &&
-        !is_shadow(&buf->kept))
-        lm_buffer_drop_kept(buf);
-
-    struct lm_view *kept = &buf->kept;
-    if (kept->alias && is_shadow(kept) && reuse_shadow(buf, host, len, acc)) {
-        buf->map = *kept;
-        buf->map.access = acc;
-        buf->map_kept = true;
-        goto mapped;
-    }
     if (kept->alias && !is_shadow(kept) && host >= kept->host &&
         host + len <= kept->host + kept->size &&
         !(acc & LOWMAP_CLIENT_RANGE)) {
         if (no_view(kept)) {
             remember_placed(req->ctx, buf);
             lm_group_unlock(group);
-            return host;
+            *ret = host;
+            return false;
         }
         size_t delta = (size_t)(host - kept->host);
         buf->map = *kept;
@@ -378,7 +326,7 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
         buf->map.low = kept->low + delta;
         buf->map.size = len;
         buf->map_kept = true;
-        goto mapped;
+        return true;
     }
     lm_buffer_drop_kept(buf);
 
@@ -418,9 +366,10 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
             buf->map_kept = false;
             remember_placed(req->ctx, buf);
             lm_group_unlock(group);
-            return host;
+            *ret = host;
+            return false;
         }
-        goto mapped;
+        return true;
     }
 
     if (acc & LOWMAP_CLIENT_RANGE) {
@@ -433,7 +382,8 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
         lm_log(LM_LOG_INFO, "gl: no room for %zu bytes of buffer %u in "
                             "client ranges (%s): GL_OUT_OF_MEMORY",
                len, req->name, lowmap_strerror(err));
-        return NULL;
+        *ret = NULL;
+        return false;
     }
     if (lm_config.strict) {
         lm_group_unlock(group);
@@ -442,15 +392,57 @@ static void *after_map(const struct map_req *req, char *host, size_t len)
         lm_log(LM_LOG_ERROR, "gl: LOWMAP_STRICT: no low view of %zu bytes "
                              "of buffer %u at %p (%s): GL_OUT_OF_MEMORY",
                len, req->name, (void *)host, lowmap_strerror(err));
-        return NULL;
+        *ret = NULL;
+        return false;
     }
     lm_log(LM_LOG_WARN, "gl: no low view of %zu bytes of buffer %u at %p "
                         "(%s): returning the host pointer",
            len, req->name, (void *)host, lowmap_strerror(err));
     untracked(host, len);
     buf->map = (struct lm_view){ .host = host, .low = host, .size = len };
+    return true;
+}
 
-mapped:
+/*
+ * Our side of a map the host made: a low view of @host (kept from the
+ * last map where it still serves), tracked until the unmap.
+ */
+static void *after_map(const struct map_req *req, char *host, size_t len)
+{
+    struct lm_group *group = req->ctx->group;
+    unsigned acc = lm_access_from_bits(req->access);
+    struct lm_buffer *buf;
+    void *ret;
+
+    if (len == 0 || req->name == 0)
+        return untracked(host, len);
+    if (placed_hit(req, host, len))
+        return host;
+
+    lm_group_lock(group);
+    buf = lm_buffer_get(group, req->name);
+    if (!buf) {
+        lm_group_unlock(group);
+        return untracked(host, len);
+    }
+    /* The host mapped it, so any map we remember is stale. */
+    lm_buffer_end_map(buf, true);
+    /* Orphaning may move the storage without moving the address: a
+     * zero-copy view would show the old pages.  A shadow only copies, to
+     * whatever the address holds, and placed storage is ours: it never
+     * moves. */
+    if ((req->access & GL_MAP_INVALIDATE_BUFFER_BIT) && !buf->placed &&
+        !is_shadow(&buf->kept))
+        lm_buffer_drop_kept(buf);
+
+    struct lm_view *kept = &buf->kept;
+    if (kept->alias && is_shadow(kept) && reuse_shadow(buf, host, len, acc)) {
+        buf->map = *kept;
+        buf->map.access = acc;
+        buf->map_kept = true;
+    } else if (!new_view(req, buf, host, len, acc, &ret)) {
+        return ret;
+    }
     if ((buf->map_shadow = is_shadow(&buf->map)))
         count(&group->shadow_maps, 1);
     lm_buffer_begin_map(buf);
@@ -518,7 +510,7 @@ static GLbitfield host_bits(struct lm_context *ctx, GLbitfield access)
  * only where the map is not served from the placed storage this context
  * mapped last (placed_range_hit()): a map changes no binding.
  */
-static bool map_named_first(void)
+static inline bool map_named_first(void)
 {
     return lm_memobj_any() ||
            atomic_load_explicit(&lm_adoptable, memory_order_relaxed) != 0 ||
@@ -645,7 +637,8 @@ void *lm_map_named_buffer_range(enum lm_host slot, GLuint buffer,
 /* Ends our side of @name's map, before the host unmaps: the write-back,
  * then the host's flushes that waited for it.  @target: the unmap's, whose
  * binding is @name; 0 for named unmaps. */
-static void end_map_of(struct lm_context *ctx, int64_t name, GLenum target)
+static inline void end_map_of(struct lm_context *ctx, int64_t name,
+                              GLenum target)
 {
     struct lm_flushes flushes;
     bool flush = false;

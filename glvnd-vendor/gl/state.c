@@ -313,20 +313,19 @@ const struct lm_context_info *lm_context_info(struct lm_context *ctx)
     return info;
 }
 
-struct lm_buffer *lm_buffer_find(struct lm_group *group, GLuint name)
+struct lm_buffer *lm_buffer_find_hashed(struct lm_group *group, GLuint name)
 {
-    struct lm_buffer *buf = group->last;
-    if (buf && buf->name == name)
-        return buf;
+    struct lm_buffer *buf;
+
     HASH_FIND(hh, group->buffers, &name, sizeof(name), buf);
     if (buf)
         group->last = buf;
     return buf;
 }
 
-struct lm_buffer *lm_buffer_get(struct lm_group *group, GLuint name)
+struct lm_buffer *lm_buffer_get_hashed(struct lm_group *group, GLuint name)
 {
-    struct lm_buffer *buf = lm_buffer_find(group, name);
+    struct lm_buffer *buf = lm_buffer_find_hashed(group, name);
     if (buf)
         return buf;
     buf = calloc(1, sizeof(*buf));
