@@ -23,6 +23,7 @@
 
 #include <uthash.h>
 
+#include "lowmap.h"
 #include "platform.h"
 
 struct view {
@@ -143,7 +144,11 @@ void cache_insert(struct view *v);
 /* shadow.c: copies between a shadow handle and its host range.  The
  * view is the handle's own; no lock is held. */
 bool shadow_needs_copy_in(unsigned access);
-bool shadow_writes_back(unsigned access); /* at sync and release */
+/* Whether a map with @access writes back at sync and release. */
+static inline bool shadow_writes_back(unsigned access)
+{
+    return (access & LOWMAP_WRITE) && !(access & LOWMAP_FLUSH_EXPLICIT);
+}
 void shadow_start(struct lowmap_alias *a); /* after create */
 void shadow_copy_out(struct lowmap_alias *a, size_t off, size_t size);
 /* An explicit flush of [off, off+size): copied out, and counted written. */

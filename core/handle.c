@@ -96,9 +96,9 @@ bool handle_live(const lowmap_alias *a)
     size_t n = atomic_load_explicit(&nchunks, memory_order_acquire);
 
     for (size_t i = 0; i < n; i++) {
-        size_t off = (size_t)((uintptr_t)a - (uintptr_t)chunks[i].base);
-        if (off < chunks[i].cap * sizeof(*a))
-            return off % sizeof(*a) == 0 &&
+        size_t k = ((uintptr_t)a - (uintptr_t)chunks[i].base) / sizeof(*a);
+        if (k < chunks[i].cap)
+            return &chunks[i].base[k] == a &&
                    __atomic_load_n(&a->self, __ATOMIC_ACQUIRE) == a;
     }
     return false;

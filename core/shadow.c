@@ -171,6 +171,17 @@ static double untracked_cost(const struct plat_dirty_costs *c,
     return n * (double)c->compare_ns_page;
 }
 
+/* The cost model's answer for prefer_tracking(), below. */
+static bool weigh_tracking(const lowmap_alias *a)
+{
+    const struct plat_dirty_costs *c = shadow_costs();
+    const struct view *v = a->view;
+    double n = (double)pages_of(a);
+
+    return 2 * tracked_cost(c, n, v->written, copy_cost(c, v),
+                            expected_faults(v)) < untracked_cost(c, v, n);
+}
+
 /*
  * Whether the next write-back of @a should be tracked: tracked call +
  * n*scan + w*copy + f*fault, for w pages copied back of n (copy_cost())
@@ -182,7 +193,7 @@ static double untracked_cost(const struct plat_dirty_costs *c,
  * (shadow_start()).  Asked at every kept write-back, so the answer is
  * kept until what it weighs changes (learn(), measured(), faulted()).
  */
-static bool prefer_tracking(const lowmap_alias *a)
+static inline bool prefer_tracking(const lowmap_alias *a)
 {
     struct view *v = a->view;
 
@@ -194,15 +205,8 @@ static bool prefer_tracking(const lowmap_alias *a)
     /* A view that tracking cost too much waits before it tries again. */
     if (!v->samples || v->retry_in)
         return false;
-    if (v->verdict == VERDICT_STALE) {
-        const struct plat_dirty_costs *c = shadow_costs();
-        double n = (double)pages_of(a);
-        v->verdict = 2 * tracked_cost(c, n, v->written, copy_cost(c, v),
-                                      expected_faults(v)) <
-                             untracked_cost(c, v, n)
-                         ? VERDICT_TRACK
-                         : VERDICT_UNTRACKED;
-    }
+    if (v->verdict == VERDICT_STALE)
+        v->verdict = weigh_tracking(a) ? VERDICT_TRACK : VERDICT_UNTRACKED;
     return v->verdict == VERDICT_TRACK;
 }
 
@@ -342,6 +346,16 @@ static void set_tracking(lowmap_alias *a, bool track)
               pages_of(a));
 }
 
+/* From the next write-back on, tracked as prefer_tracking() says.  Asked
+ * at every kept write-back, where the answer seldom changes: inline. */
+static inline void retrack(lowmap_alias *a)
+{
+    bool track = prefer_tracking(a);
+
+    if (track != a->view->tracked)
+        set_tracking(a, track);
+}
+
 void shadow_view_gone(struct view *v)
 {
     if (v->registered)
@@ -358,11 +372,6 @@ bool shadow_needs_copy_in(unsigned access)
     return !(!(access & LOWMAP_READ) && (access & LOWMAP_FLUSH_EXPLICIT));
 }
 
-bool shadow_writes_back(unsigned access)
-{
-    return (access & LOWMAP_WRITE) && !(access & LOWMAP_FLUSH_EXPLICIT);
-}
-
 static void copy_in(lowmap_alias *a, size_t off, size_t size)
 {
     memcpy((char *)a->ptr + off, (const char *)a->host + off, size);
@@ -377,6 +386,15 @@ void shadow_copy_out(lowmap_alias *a, size_t off, size_t size)
     if (a->view->twin)
         memcpy(a->view->twin + off, (const char *)a->ptr + off, size);
     handle_count(a, bytes_out, size);
+}
+
+/* A write-back of the whole range, by a view without a twin (whose
+ * write-backs compare with it): the usual one of small views, so inline. */
+static inline void copy_whole(lowmap_alias *a)
+{
+    memcpy((void *)a->host, a->ptr, a->size);
+    handle_count(a, bytes_out, a->size);
+    handle_count(a, whole, 1);
 }
 
 void shadow_flush(lowmap_alias *a, size_t off, size_t size)
@@ -405,7 +423,7 @@ void shadow_start(lowmap_alias *a)
     if (twin && (a->view->twin = malloc(a->size)) != NULL)
         memcpy(a->view->twin, a->ptr, a->size);
     /* Protect after the copy-in, so that only the caller's writes count. */
-    set_tracking(a, prefer_tracking(a));
+    retrack(a);
 }
 
 static void mark_written(void *ctx, uintptr_t start, uintptr_t end)
@@ -632,8 +650,7 @@ void shadow_write_back(lowmap_alias *a, bool keep)
         /* A failed scan may have copied some runs already; either way
          * they end up equal. */
         if (whole) {
-            shadow_copy_out(a, 0, a->size);
-            handle_count(a, whole, 1);
+            copy_whole(a);
         } else {
             r.pages = differing_pages(a, a->host, shadow_copy_out);
             handle_count(a, compared, 1);
@@ -655,12 +672,11 @@ void shadow_write_back(lowmap_alias *a, bool keep)
             goto chosen;
         }
     } else {
-        shadow_copy_out(a, 0, a->size);
+        copy_whole(a);
         r.pages = pages_of(a);
-        handle_count(a, whole, 1);
     }
     learn(v, r.pages);
 chosen:
     if (keep)
-        set_tracking(a, prefer_tracking(a));
+        retrack(a);
 }
