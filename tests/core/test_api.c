@@ -128,6 +128,15 @@ Test(api, sync_bad_handles)
     cr_assert(lowmap_alias_sync(NULL) == LOWMAP_EINVAL);
     /* Like flush and refresh, a handle that is not live is not read. */
     cr_assert(lowmap_alias_sync(POISON) == LOWMAP_ENOENT);
+
+    /* Nor is a pointer into a live handle that is not its start. */
+    lowmap_alias *a = alias_ok(map_anon(PAGE, MAP_PRIVATE), PAGE, RW);
+    for (size_t off = 1; off < 4 * sizeof(void *); off++)
+        cr_assert(lowmap_alias_sync((lowmap_alias *)((char *)a + off)) ==
+                      LOWMAP_ENOENT,
+                  "a pointer %zu bytes into a handle passed for one", off);
+    cr_assert(lowmap_alias_sync(a) == 0);
+    cr_assert(lowmap_alias_release(a) == 0);
 }
 
 Test(api, sync_released_handle)
