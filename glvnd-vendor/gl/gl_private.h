@@ -413,7 +413,6 @@ static inline unsigned lm_access_from_bits(GLbitfield a)
     return acc;
 }
 
-unsigned lm_access_from_enum(GLenum access);
 /* The page size, and @v rounded up to a multiple of it. */
 size_t lm_page_size(void);
 static inline size_t lm_page_up(size_t v)

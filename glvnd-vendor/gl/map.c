@@ -33,11 +33,6 @@ static GLbitfield bits_from_enum(GLenum access)
     }
 }
 
-unsigned lm_access_from_enum(GLenum access)
-{
-    return lm_access_from_bits(bits_from_enum(access));
-}
-
 size_t lm_page_size(void)
 {
     static size_t size;
